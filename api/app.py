@@ -1,0 +1,75 @@
+"""The Starlette application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from tortoise import connections
+from tortoise.contrib.starlette import RegisterTortoise
+
+from api.graphql_app import GraphQLEndpoint
+from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from api.oauth.routes import oauth_routes
+from api.services import Services
+from models.config import ensure_sqlite_directory, tortoise_config
+from schema import build_schema
+
+
+def create_app(services: Services, *, manage_database: bool = True) -> Starlette:
+    """Build the ASGI app.
+
+    With ``manage_database`` the lifespan opens and closes the ORM; tests open
+    it themselves (``httpx.ASGITransport`` does not run the lifespan).
+    """
+    settings = services.settings
+    schema = build_schema(
+        max_depth=settings.graphql_max_depth,
+        max_aliases=settings.graphql_max_aliases,
+        max_tokens=settings.graphql_max_tokens,
+        field_suggestions=not settings.is_production,
+    )
+    graphql = GraphQLEndpoint(schema, services.validator, graphiql=not settings.is_production)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if manage_database:
+            ensure_sqlite_directory(settings.database_url)
+            async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+                yield
+        else:
+            yield
+        await services.aclose()
+
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        *oauth_routes(services.authorization_server, settings.issuer, services.signing_key),
+    ]
+    middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
+    ]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.services = services
+    return app
+
+
+async def healthz(request: Request) -> Response:
+    """The process is alive."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """The process can reach its database."""
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception as exc:  # any failure means "not ready"; the reason is reported
+        return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})

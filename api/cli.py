@@ -1,0 +1,183 @@
+"""The ``portal`` command: run, migrate and administer the service.
+
+Every subcommand reads the same ``PORTAL_*`` settings as the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from tortoise.context import TortoiseContext
+
+from api.settings import Settings, SettingsError
+from billing.errors import BusinessError
+from models.accounts import Role
+from models.config import ensure_sqlite_directory, tortoise_config
+
+SCHEMA_FILE = Path("schema.graphql")
+
+
+class CommandError(Exception):
+    """A command could not do what was asked; the message says why."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        return int(args.handler(settings, args) or 0)
+    except SettingsError as exc:
+        print(f"portal: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except (CommandError, BusinessError, ValueError) as exc:
+        print(f"portal: {exc}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="portal", description="Billing self-service portal backend.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(handler=cmd_migrate)
+
+    serve = sub.add_parser("serve", help="serve the API over HTTP")
+    serve.add_argument("--host", help="interface to bind (default: PORTAL_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to bind (default: PORTAL_PORT or 8000)")
+    serve.set_defaults(handler=cmd_serve)
+
+    sub.add_parser("demo", help="create demo data (safe to run again)").set_defaults(handler=cmd_demo)
+    sub.add_parser("schema", help="write the GraphQL SDL to schema.graphql").set_defaults(handler=cmd_schema)
+
+    accounts = sub.add_parser("accounts", help="manage accounts").add_subparsers(dest="action", required=True)
+    create = accounts.add_parser("create", help="create an account with its owner; prints the account id")
+    create.add_argument("--name", required=True, help="the organisation's name")
+    create.add_argument("--owner", required=True, help="OAuth subject of the owner")
+    create.set_defaults(handler=cmd_accounts_create)
+
+    members = sub.add_parser("members", help="manage members").add_subparsers(dest="action", required=True)
+    add = members.add_parser("add", help="add a member to an account (or change their role)")
+    add.add_argument("--account", required=True, type=uuid.UUID, help="account id")
+    add.add_argument("--subject", required=True, help="OAuth subject")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role], help="member role")
+    add.set_defaults(handler=cmd_members_add)
+
+    clients = sub.add_parser("clients", help="manage partner OAuth clients").add_subparsers(dest="action", required=True)
+    client = clients.add_parser("create", help="register a client; prints its id and secret as JSON")
+    client.add_argument("--account", required=True, type=uuid.UUID, help="account the client belongs to")
+    client.add_argument("--name", required=True, help="a name to recognise the client by")
+    client.add_argument("--scope", required=True, help='allowed scopes, space-separated, e.g. "invoices:read"')
+    client.set_defaults(handler=cmd_clients_create)
+
+    token = sub.add_parser("token", help="print an access token from the embedded issuer")
+    token.add_argument("--subject", required=True, help="member subject (or a staff name with --scope admin)")
+    token.add_argument("--scope", required=True, help='space-separated scopes, e.g. "billing:read billing:write"')
+    token.set_defaults(handler=cmd_token)
+    return parser
+
+
+def with_database(settings: Settings, action: Callable[[], Awaitable[Any]]) -> Any:
+    async def run() -> Any:
+        ensure_sqlite_directory(settings.database_url)
+        async with TortoiseContext() as ctx:
+            await ctx.init(config=tortoise_config(settings.database_url))
+            return await action()
+
+    return asyncio.run(run())
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    from tortoise.migrations.api import migrate
+
+    ensure_sqlite_directory(settings.database_url)
+
+    async def run() -> None:
+        async with TortoiseContext():
+            await migrate(config=tortoise_config(settings.database_url))
+
+    asyncio.run(run())
+    print("migrations applied", file=sys.stderr)
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from api.app import create_app
+    from api.logs import configure_logging
+    from api.services import Services
+
+    configure_logging(settings.log_level)
+    app = create_app(Services.build(settings))
+    uvicorn.run(
+        app,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        proxy_headers=True,
+        log_config=None,
+    )
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
+    from api.demo import load_demo_data
+
+    for line in with_database(settings, load_demo_data):
+        print(line)
+
+
+def cmd_schema(settings: Settings, args: argparse.Namespace) -> None:
+    from schema import build_schema
+
+    SCHEMA_FILE.write_text(build_schema().as_str() + "\n")
+    print(f"wrote {SCHEMA_FILE}", file=sys.stderr)
+
+
+def cmd_accounts_create(settings: Settings, args: argparse.Namespace) -> None:
+    from billing.accounts import create_account
+
+    account = with_database(settings, lambda: create_account(args.name, args.owner))
+    print(account.id)
+
+
+def cmd_members_add(settings: Settings, args: argparse.Namespace) -> None:
+    from billing.accounts import add_member
+
+    member = with_database(settings, lambda: add_member(args.account, args.subject, Role(args.role)))
+    print(f"{member.subject} is {member.role.value} of {args.account}", file=sys.stderr)
+
+
+def cmd_clients_create(settings: Settings, args: argparse.Namespace) -> None:
+    from api.oauth.store import create_client
+    from models.accounts import Account
+
+    async def run() -> tuple[str, str]:
+        if not await Account.exists(id=args.account):
+            raise CommandError(f"no account {args.account}")
+        return await create_client(args.account, args.name, args.scope.split())
+
+    client_id, secret = with_database(settings, run)
+    print(json.dumps({"client_id": client_id, "client_secret": secret}))
+
+
+def cmd_token(settings: Settings, args: argparse.Namespace) -> None:
+    from api.oauth.tokens import TokenRequestError, mint_access_token
+    from api.services import Services
+
+    services = Services.build(settings)
+    try:
+        token = with_database(
+            settings, lambda: mint_access_token(services.authorization_server, args.subject, args.scope.split())
+        )
+    except TokenRequestError as exc:
+        raise CommandError(str(exc)) from None
+    print(token)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""What the authorization server reads and writes: clients and issued tokens.
+
+The records handed to authlib are plain objects loaded up front, so that
+authlib's synchronous code never touches the ORM itself.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin
+from tortoise.expressions import Q
+
+from api.oauth.secrets import hash_secret, new_client_id, new_client_secret, verify_secret
+from billing.caller import ALL_SCOPES
+from models.accounts import Account
+from models.oauth import IssuedToken, OAuthClient
+
+CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+
+
+@dataclass(frozen=True)
+class ClientRecord(ClientMixin):
+    client_id: str
+    secret_hash: str
+    scopes: tuple[str, ...]
+    account_id: uuid.UUID
+
+    def get_client_id(self) -> str:
+        return self.client_id
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        return verify_secret(client_secret, self.secret_hash)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        return method in CLIENT_AUTH_METHODS
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type == "client_credentials"
+
+    def check_response_type(self, response_type: str) -> bool:
+        return False
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        """No scope asked for: the client's default, all it may have."""
+        if not scope:
+            return " ".join(self.scopes)
+        return " ".join(s for s in scope.split() if s in self.scopes)
+
+
+@dataclass(frozen=True)
+class TokenRecord(TokenMixin):
+    jti: str
+    client_id: str
+    subject: str
+    scope: str
+    issued_at: datetime
+    expires_at: datetime
+    revoked: bool
+
+    def check_client(self, client: ClientRecord) -> bool:
+        return client.client_id == self.client_id
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_expires_in(self) -> int:
+        return int((self.expires_at - self.issued_at).total_seconds())
+
+    def is_expired(self) -> bool:
+        return self.expires_at.timestamp() <= time.time()
+
+    def is_revoked(self) -> bool:
+        return self.revoked
+
+
+async def find_client(client_id: str) -> ClientRecord | None:
+    client = await OAuthClient.get_or_none(client_id=client_id, disabled_at=None)
+    if client is None:
+        return None
+    return ClientRecord(client.client_id, client.secret_hash, tuple(client.scope_list), client.account_id)
+
+
+async def create_client(account_id: uuid.UUID, name: str, scopes: list[str]) -> tuple[str, str]:
+    """Register a partner client; returns ``(client_id, client_secret)``.
+
+    The secret is shown once: only its hash is kept.
+    """
+    unknown = [s for s in scopes if s not in ALL_SCOPES or s == "admin"]
+    if unknown or not scopes:
+        raise ValueError(f"scopes must be among billing:read billing:write invoices:read, not {unknown or '(none)'}")
+    await Account.get(id=account_id)
+    client_id, secret = new_client_id(), new_client_secret()
+    await OAuthClient.create(
+        client_id=client_id, secret_hash=hash_secret(secret), name=name, account_id=account_id, scopes=" ".join(scopes)
+    )
+    return client_id, secret
+
+
+async def record_issued_token(claims: dict[str, Any]) -> None:
+    await IssuedToken.create(
+        jti=claims["jti"],
+        client_id=claims["client_id"],
+        subject=claims["sub"],
+        scope=claims.get("scope") or "",
+        issued_at=datetime.fromtimestamp(claims["iat"], UTC),
+        expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+    )
+
+
+async def find_token(jti: str) -> TokenRecord | None:
+    row = await IssuedToken.get_or_none(jti=jti)
+    if row is None:
+        return None
+    return TokenRecord(
+        row.jti, row.client_id, row.subject, row.scope, row.issued_at, row.expires_at, row.revoked_at is not None
+    )
+
+
+async def revoke_token(jti: str) -> None:
+    await IssuedToken.filter(jti=jti, revoked_at=None).update(revoked_at=datetime.now(UTC))
+
+
+async def is_revoked(jti: str) -> bool:
+    """Revoked, or never issued here: both mean the token must not be honoured."""
+    return not await IssuedToken.filter(Q(jti=jti) & Q(revoked_at=None)).exists()

@@ -1,0 +1,41 @@
+"""The long-lived objects one running service shares, built once from settings.
+
+No module-level singletons: the app factory, the CLI and the tests each build
+their own ``Services`` from the ``Settings`` they were given.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from api.oauth import store
+from api.oauth.jwks import IssuerKeys
+from api.oauth.keys import SigningKey, load_signing_key
+from api.oauth.server import PortalAuthorizationServer
+from api.oauth.validation import AccessTokenValidator
+from api.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    signing_key: SigningKey
+    authorization_server: PortalAuthorizationServer
+    issuer_keys: IssuerKeys
+    validator: AccessTokenValidator
+
+    @classmethod
+    def build(cls, settings: Settings, signing_key: SigningKey | None = None) -> Services:
+        if not settings.is_production:
+            # authlib refuses plain-http token requests unless told otherwise; in
+            # production the service sits behind TLS and this is never set.
+            os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
+        key = signing_key or load_signing_key(settings)
+        server = PortalAuthorizationServer(settings.issuer, settings.audience, key, settings.token_ttl_seconds)
+        issuer_keys = IssuerKeys(settings.issuer, key, settings.trusted_issuers)
+        validator = AccessTokenValidator(issuer_keys, settings.audience, store.is_revoked)
+        return cls(settings, key, server, issuer_keys, validator)
+
+    async def aclose(self) -> None:
+        await self.issuer_keys.aclose()

@@ -1,0 +1,169 @@
+"""Runtime settings, read once from ``PORTAL_*`` environment variables.
+
+Every setting has an embedded default that works on a fresh machine (SQLite file,
+built-in OAuth issuer, local mail sink). A bad value stops start-up with a
+``SettingsError`` that names the variable, so an operator knows what to fix.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ENVIRONMENTS = ("development", "production")
+
+
+class SettingsError(ValueError):
+    """A ``PORTAL_*`` variable has a value the service cannot run with."""
+
+    def __init__(self, variable: str, message: str) -> None:
+        super().__init__(f"{variable}: {message}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class TrustedIssuer:
+    """An external OAuth issuer whose access tokens this service accepts.
+
+    ``jwks_uri`` is optional: without it the keys are found through the issuer's
+    discovery document (RFC 8414 or OpenID Connect Discovery).
+    """
+
+    issuer: str
+    jwks_uri: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    database_url: str = "sqlite://var/portal.sqlite3"
+    issuer: str = "http://127.0.0.1:8000"
+    audience: str = "billing-portal"
+    signing_key_file: Path = Path("var/signing-key.json")
+    trusted_issuers: tuple[TrustedIssuer, ...] = ()
+    token_ttl_seconds: int = 900
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = 262_144
+    graphql_max_depth: int = 10
+    graphql_max_aliases: int = 15
+    graphql_max_tokens: int = 2_000
+    log_level: str = "INFO"
+    smtp_url: str | None = None
+    mail_from: str = "Billing Portal <billing@portal.invalid>"
+    mail_dir: Path = Path("var/mail")
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite://")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``environ`` (default: ``os.environ``)."""
+        env = os.environ if environ is None else environ
+        reader = _Reader(env)
+        settings = cls(
+            env=reader.choice("PORTAL_ENV", cls.env, ENVIRONMENTS),
+            database_url=reader.database_url("PORTAL_DATABASE_URL", cls.database_url),
+            issuer=reader.url("PORTAL_ISSUER", cls.issuer),
+            audience=reader.text("PORTAL_AUDIENCE", cls.audience),
+            signing_key_file=Path(reader.text("PORTAL_SIGNING_KEY_FILE", str(cls.signing_key_file))),
+            trusted_issuers=reader.trusted_issuers("PORTAL_TRUSTED_ISSUERS"),
+            token_ttl_seconds=reader.integer("PORTAL_TOKEN_TTL_SECONDS", cls.token_ttl_seconds, 60, 86_400),
+            host=reader.text("PORTAL_HOST", cls.host),
+            port=reader.integer("PORTAL_PORT", cls.port, 1, 65_535),
+            max_body_bytes=reader.integer("PORTAL_MAX_BODY_BYTES", cls.max_body_bytes, 1_024, 10_485_760),
+            graphql_max_depth=reader.integer("PORTAL_GRAPHQL_MAX_DEPTH", cls.graphql_max_depth, 2, 50),
+            graphql_max_aliases=reader.integer("PORTAL_GRAPHQL_MAX_ALIASES", cls.graphql_max_aliases, 1, 200),
+            graphql_max_tokens=reader.integer("PORTAL_GRAPHQL_MAX_TOKENS", cls.graphql_max_tokens, 100, 50_000),
+            log_level=reader.choice("PORTAL_LOG_LEVEL", cls.log_level, ("DEBUG", "INFO", "WARNING", "ERROR")),
+            smtp_url=reader.smtp_url("PORTAL_SMTP_URL"),
+            mail_from=reader.text("PORTAL_MAIL_FROM", cls.mail_from),
+            mail_dir=Path(reader.text("PORTAL_MAIL_DIR", str(cls.mail_dir))),
+        )
+        if settings.is_production and not settings.issuer.startswith("https://"):
+            raise SettingsError("PORTAL_ISSUER", "must be an https:// URL in production")
+        return settings
+
+
+class _Reader:
+    """Parses one variable at a time and names it in every error."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def _raw(self, name: str) -> str | None:
+        value = self.env.get(name)
+        if value is None or value.strip() == "":
+            return None
+        return value.strip()
+
+    def text(self, name: str, default: str) -> str:
+        return self._raw(name) or default
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
+        value = self._raw(name) or default
+        if value not in allowed:
+            raise SettingsError(name, f"must be one of {', '.join(allowed)}, not {value!r}")
+        return value
+
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(name, f"must be a whole number, not {raw!r}") from None
+        if not low <= value <= high:
+            raise SettingsError(name, f"must be between {low} and {high}, not {value}")
+        return value
+
+    def url(self, name: str, default: str) -> str:
+        value = (self._raw(name) or default).rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SettingsError(name, f"must be an http(s) URL, not {value!r}")
+        return value
+
+    def database_url(self, name: str, default: str) -> str:
+        value = self._raw(name) or default
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in ("sqlite", "postgres", "asyncpg", "psycopg"):
+            raise SettingsError(name, "must start with sqlite:// or postgres://")
+        return value
+
+    def smtp_url(self, name: str) -> str | None:
+        value = self._raw(name)
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("smtp", "smtps", "smtp+starttls") or not parts.hostname:
+            raise SettingsError(name, "must look like smtp://host:port, smtps://… or smtp+starttls://…")
+        try:
+            parts.port  # noqa: B018 - validates the port number
+        except ValueError:
+            raise SettingsError(name, "has an invalid port") from None
+        return value
+
+    def trusted_issuers(self, name: str) -> tuple[TrustedIssuer, ...]:
+        raw = self._raw(name)
+        if raw is None:
+            return ()
+        issuers = []
+        for entry in (part.strip() for part in raw.split(",")):
+            if not entry:
+                continue
+            issuer, _, jwks_uri = entry.partition("|")
+            for url in filter(None, (issuer, jwks_uri)):
+                if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+                    raise SettingsError(name, f"{url!r} is not an http(s) URL")
+            issuers.append(TrustedIssuer(issuer.rstrip("/"), jwks_uri or None))
+        return tuple(issuers)

@@ -1,0 +1,45 @@
+"""Use cases for accounts and their members (operator tasks: CLI and demo)."""
+
+from __future__ import annotations
+
+import uuid
+
+from tortoise.transactions import in_transaction
+
+from billing.errors import BusinessError, ErrorCode
+from models.accounts import Account, Member, Role
+
+MAX_NAME = 200
+MAX_SUBJECT = 255
+
+
+def _check_text(value: str, field: str, limit: int) -> str:
+    value = value.strip()
+    if not value:
+        raise BusinessError.single(ErrorCode.REQUIRED, f"{field} must not be empty", field)
+    if len(value) > limit:
+        raise BusinessError.single(ErrorCode.TOO_LONG, f"{field} must be at most {limit} characters", field)
+    return value
+
+
+async def create_account(name: str, owner_subject: str, account_id: uuid.UUID | None = None) -> Account:
+    """A new account with its first member, the owner, in one transaction."""
+    name = _check_text(name, "name", MAX_NAME)
+    owner_subject = _check_text(owner_subject, "owner", MAX_SUBJECT)
+    async with in_transaction():
+        account = await Account.create(id=account_id or uuid.uuid4(), name=name)
+        await Member.create(account=account, subject=owner_subject, role=Role.OWNER)
+    return account
+
+
+async def add_member(account_id: uuid.UUID, subject: str, role: Role) -> Member:
+    """Add ``subject`` to the account, or change the role of an existing member."""
+    subject = _check_text(subject, "subject", MAX_SUBJECT)
+    async with in_transaction():
+        if not await Account.exists(id=account_id):
+            raise BusinessError.single(ErrorCode.NOT_FOUND, f"no account {account_id}", "account")
+        member, created = await Member.get_or_create(account_id=account_id, subject=subject, defaults={"role": role})
+        if not created and member.role != role:
+            member.role = role
+            await member.save(update_fields=["role"])
+    return member

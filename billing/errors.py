@@ -1,0 +1,43 @@
+"""Expected failures of use cases, with a code a client can act on.
+
+A use case raises ``BusinessError``; the raise also rolls back its transaction,
+so nothing is half-written. The GraphQL layer turns it into ``errors`` in the
+mutation's payload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class ErrorCode(Enum):
+    """Why a request was refused. New codes are added as features need them."""
+
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    TOO_LONG = "TOO_LONG"
+    NOT_FOUND = "NOT_FOUND"
+    NOT_ALLOWED = "NOT_ALLOWED"
+    VERSION_CONFLICT = "VERSION_CONFLICT"
+    IMMUTABLE_FIELD = "IMMUTABLE_FIELD"
+    ALREADY_EXISTS = "ALREADY_EXISTS"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    code: ErrorCode
+    message: str
+    field: str | None = None
+
+
+class BusinessError(Exception):
+    """One or more expected failures; nothing was written."""
+
+    def __init__(self, errors: list[FieldError] | FieldError) -> None:
+        self.errors = errors if isinstance(errors, list) else [errors]
+        super().__init__("; ".join(e.message for e in self.errors))
+
+    @classmethod
+    def single(cls, code: ErrorCode, message: str, field: str | None = None) -> BusinessError:
+        return cls(FieldError(code, message, field))

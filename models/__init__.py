@@ -1,0 +1,7 @@
+"""Tortoise models. Every model module is imported here so that Tortoise, which
+is configured with the module ``models``, discovers all of them."""
+
+from models.accounts import Account, Member, Role
+from models.oauth import IssuedToken, OAuthClient
+
+__all__ = ["Account", "IssuedToken", "Member", "OAuthClient", "Role"]

@@ -1,0 +1,23 @@
+"""The per-request GraphQL context: the caller and fresh DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.types import Info as StrawberryInfo
+
+from billing.caller import Caller
+from schema.loaders import Loaders
+
+
+@dataclass
+class Context:
+    request: Request
+    response: Response
+    caller: Caller
+    loaders: Loaders = field(default_factory=Loaders)
+
+
+Info = StrawberryInfo[Context, None]

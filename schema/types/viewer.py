@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import strawberry
+
+from models.accounts import Role
+from schema.context import Info
+from schema.types.account import AccountNode
+
+RoleEnum = strawberry.enum(Role, name="Role", description="What a member may do on an account.")
+
+
+@strawberry.type(description="The authenticated caller of this request.")
+class Viewer:
+    subject: str = strawberry.field(description="The OAuth subject (a user, or a partner client's id).")
+    scopes: list[str] = strawberry.field(description="The scopes this request carries.")
+    client_id: str = strawberry.field(description="The OAuth client the token was issued to.")
+    role: RoleEnum | None = strawberry.field(  # type: ignore[valid-type]
+        description="The member's role on the account; null for partner clients and staff."
+    )
+    is_staff: bool = strawberry.field(description="True for operators of the service (admin scope).")
+
+    @strawberry.field(description="The account the caller acts for; null for staff.")
+    async def account(self, info: Info) -> AccountNode | None:
+        account_id = info.context.caller.account_id
+        if account_id is None:
+            return None
+        account = await info.context.loaders.accounts.load(account_id)
+        return AccountNode.from_model(account) if account else None

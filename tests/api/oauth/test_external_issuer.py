@@ -1,0 +1,69 @@
+"""Tokens from a trusted external issuer, whose keys are found by discovery.
+
+The external issuer is a second instance of this service with its own key and
+issuer URL, reached over HTTP through httpx's ASGI transport.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from joserfc.jwk import RSAKey
+
+from api.app import create_app
+from api.oauth.jwks import IssuerKeys
+from api.oauth.keys import generate_signing_key
+from api.oauth.tokens import mint_access_token
+from api.services import Services
+from api.settings import TrustedIssuer
+from tests.conftest import AUDIENCE, GraphQLClient
+from tests.support import forge
+
+IDP = "https://idp.test"
+
+
+@pytest.fixture
+def idp(settings):
+    idp_settings = type(settings)(**{**settings.__dict__, "issuer": IDP})
+    return Services.build(idp_settings, generate_signing_key())
+
+
+@pytest.fixture
+async def portal(settings, signing_key, idp, db):
+    """This service, trusting ``IDP``; its JWKS requests are counted."""
+    fetched: list[str] = []
+
+    async def count(request: httpx.Request) -> None:
+        fetched.append(request.url.path)
+
+    idp_http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(idp, manage_database=False)), event_hooks={"request": [count]}
+    )
+    trusting = type(settings)(**{**settings.__dict__, "trusted_issuers": (TrustedIssuer(IDP),)})
+    services = Services.build(trusting, signing_key)
+    services.issuer_keys = IssuerKeys(trusting.issuer, signing_key, trusting.trusted_issuers, http=idp_http)
+    services.validator.issuer_keys = services.issuer_keys
+    app = create_app(services, manage_database=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=trusting.issuer) as http:
+        yield GraphQLClient(http), fetched
+    await idp_http.aclose()
+
+
+async def test_token_of_trusted_issuer_is_accepted_through_discovery(portal, idp, account):
+    gql, fetched = portal
+    token = await mint_access_token(idp.authorization_server, "owner", ["billing:read"])
+    body = await gql("{ viewer { subject role } }", token)
+    assert body["data"]["viewer"] == {"subject": "owner", "role": "OWNER"}
+    assert fetched == ["/.well-known/oauth-authorization-server", "/oauth/jwks"]
+
+
+async def test_unknown_kid_refetches_keys_at_most_once_a_minute(portal, idp, account):
+    gql, fetched = portal
+    good = await mint_access_token(idp.authorization_server, "owner", ["billing:read"])
+    assert (await gql.post("{ viewer { subject } }", good)).status_code == 200
+    stranger = RSAKey.generate_key(2048, private=True, auto_kid=True)
+    for _ in range(5):
+        response = await gql.post("{ viewer { subject } }", forge.sign(stranger, forge.claims(IDP, AUDIENCE)))
+        assert response.status_code == 401
+        assert "signing key is unknown" in response.headers["www-authenticate"]
+    assert fetched.count("/oauth/jwks") == 1, "an unknown kid within the minute must not refetch"

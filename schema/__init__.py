@@ -3,22 +3,36 @@
 from __future__ import annotations
 
 import functools
+import logging
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from schema.extensions import protections
 from schema.root import MUTATION_ROOT, Query
 from schema.types.account import AccountNode
 
 
+logger = logging.getLogger("portal.graphql")
+
+
+class PortalSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Client mistakes (validation, limits, permissions) are logged briefly at INFO;
+        unexpected exceptions were already logged in full by ``MaskInternalErrors``."""
+        for error in errors:
+            logger.info("refused operation: %s", error.message)
+
+
 @functools.cache
 def build_schema(
     *, max_depth: int = 10, max_aliases: int = 15, max_tokens: int = 2_000, field_suggestions: bool = False
 ) -> strawberry.Schema:
-    """The schema with its protections. Built once per set of limits: Strawberry
-    binds field extensions to the type classes, so a class must not be bound twice."""
-    return strawberry.Schema(
+    """The schema with its protections, built once per set of limits (Strawberry
+    applies field extensions to the type classes as it builds)."""
+    return PortalSchema(
         query=Query,
         mutation=MUTATION_ROOT,
         types=[AccountNode],

@@ -23,9 +23,16 @@ class ViewerQueries:
             is_staff=caller.is_staff,
         )
 
-    node: relay.Node | None = relay.node(
-        description="Any object by its global id; null when it does not exist or is not yours."
-    )
+    @strawberry.field(description="Any object by its global id; null when it does not exist or is not yours.")
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        # Written out rather than ``relay.node()``: that helper binds itself to this
+        # class once, and the service builds one schema per set of limits.
+        try:
+            global_id = relay.GlobalID.from_id(id)
+            global_id.resolve_type(info)
+        except ValueError:  # malformed id or unknown type: same answer as missing
+            return None
+        return await global_id.resolve_node(info, required=False)
 
 
 @strawberry.type(description="Everything a caller can read.")

@@ -1,0 +1,76 @@
+from pathlib import Path
+
+import pytest
+
+from api.oauth.keys import load_signing_key
+from api.settings import Settings, SettingsError, TrustedIssuer
+
+
+def test_defaults_run_on_a_fresh_machine():
+    settings = Settings.from_env({})
+    assert settings.env == "development"
+    assert settings.database_url == "sqlite://var/portal.sqlite3"
+    assert settings.issuer == "http://127.0.0.1:8000"
+    assert settings.audience == "billing-portal"
+    assert settings.smtp_url is None
+    assert settings.token_ttl_seconds == 900
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("PORTAL_ENV", "staging"),
+        ("PORTAL_DATABASE_URL", "mysql://x"),
+        ("PORTAL_ISSUER", "not a url"),
+        ("PORTAL_TOKEN_TTL_SECONDS", "ten"),
+        ("PORTAL_TOKEN_TTL_SECONDS", "5"),
+        ("PORTAL_PORT", "70000"),
+        ("PORTAL_TRUSTED_ISSUERS", "idp.example.com"),
+        ("PORTAL_SMTP_URL", "http://mail"),
+        ("PORTAL_LOG_LEVEL", "LOUD"),
+        ("PORTAL_GRAPHQL_MAX_DEPTH", "0"),
+    ],
+)
+def test_bad_value_names_the_variable(variable, value):
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({variable: value})
+    assert raised.value.variable == variable
+    assert str(raised.value).startswith(f"{variable}: ")
+
+
+def test_trusted_issuers_with_and_without_jwks_url():
+    settings = Settings.from_env(
+        {"PORTAL_TRUSTED_ISSUERS": "https://idp.example.com/, https://other.test|https://other.test/keys.json"}
+    )
+    assert settings.trusted_issuers == (
+        TrustedIssuer("https://idp.example.com"),
+        TrustedIssuer("https://other.test", "https://other.test/keys.json"),
+    )
+
+
+def test_production_requires_https_issuer():
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({"PORTAL_ENV": "production", "PORTAL_ISSUER": "http://portal.example.com"})
+    assert raised.value.variable == "PORTAL_ISSUER"
+
+
+def test_development_generates_a_private_key_once(tmp_path: Path):
+    settings = Settings.from_env({"PORTAL_SIGNING_KEY_FILE": str(tmp_path / "k.json")})
+    first = load_signing_key(settings)
+    again = load_signing_key(settings)
+    assert first.kid == again.kid
+    assert (tmp_path / "k.json").stat().st_mode & 0o077 == 0, "the key file must be private"
+
+
+def test_production_refuses_to_start_without_a_key(tmp_path: Path):
+    settings = Settings.from_env(
+        {
+            "PORTAL_ENV": "production",
+            "PORTAL_ISSUER": "https://portal.example.com",
+            "PORTAL_SIGNING_KEY_FILE": str(tmp_path / "missing.json"),
+        }
+    )
+    with pytest.raises(SettingsError) as raised:
+        load_signing_key(settings)
+    assert raised.value.variable == "PORTAL_SIGNING_KEY_FILE"
+    assert not (tmp_path / "missing.json").exists()

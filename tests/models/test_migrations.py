@@ -1,0 +1,65 @@
+"""The migrations build the schema the models describe, on both databases."""
+
+from __future__ import annotations
+
+import pytest
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.context import TortoiseContext
+from tortoise.migrations.api import migrate
+from tortoise.migrations.autodetector import MigrationAutodetector
+
+from models.config import APP_LABEL, tortoise_config
+from tests.conftest import POSTGRES_URL, _PG_OK
+from tests.support.postgres import PostgresDatabase
+
+
+async def _migrate_and_list_tables(url: str) -> set[str]:
+    EXECUTOR_CACHE.clear()
+    async with TortoiseContext() as ctx:
+        await migrate(config=tortoise_config(url))
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url))
+        if url.startswith("sqlite"):
+            rows = await ctx.db().execute_query_dict("SELECT name FROM sqlite_master WHERE type='table'")
+            return {row["name"] for row in rows}
+        rows = await ctx.db().execute_query_dict("SELECT tablename AS name FROM pg_tables WHERE schemaname='public'")
+        return {row["name"] for row in rows}
+
+
+def _model_tables(ctx: TortoiseContext) -> set[str]:
+    return {model._meta.db_table for model in ctx.apps.get_models_iterable()}
+
+
+async def test_migrations_create_every_model_table_on_sqlite(tmp_path):
+    url = f"sqlite://{tmp_path}/migrated.sqlite3"
+    tables = await _migrate_and_list_tables(url)
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url))
+        assert _model_tables(ctx) <= tables
+
+
+@pytest.mark.skipif(not _PG_OK, reason="PostgreSQL not reachable")
+async def test_migrations_create_every_model_table_on_postgres():
+    database = PostgresDatabase(POSTGRES_URL, "portal_migrations_check")
+    await database.drop()
+    import asyncpg
+
+    conn = await asyncpg.connect(POSTGRES_URL.replace("postgres://", "postgresql://"))
+    await conn.execute('CREATE DATABASE "portal_migrations_check"')
+    await conn.close()
+    try:
+        tables = await _migrate_and_list_tables(database.url)
+        async with TortoiseContext() as ctx:
+            await ctx.init(config=tortoise_config(database.url))
+            assert _model_tables(ctx) <= tables
+    finally:
+        await database.drop()
+
+
+async def test_models_have_no_changes_missing_a_migration(tmp_path):
+    """Fails when a model changed without `make migrations`."""
+    config = tortoise_config(f"sqlite://{tmp_path}/drift.sqlite3")
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=config, init_connections=False)
+        writers = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
+    assert [w.name for w in writers] == [], "models changed without a migration: run `make migrations`"

@@ -16,15 +16,21 @@ from strawberry.asgi import GraphQL
 from strawberry.schema import BaseSchema
 
 from api.oauth.validation import AccessTokenValidator, InvalidToken
+from billing.caller import Caller
 from billing.identity import NotAuthorised, resolve_caller
 from schema.context import Context
 
 logger = logging.getLogger("portal.auth")
 
 
+# Rendering the GraphiQL page builds a context too, before any operation runs; it
+# gets a caller with no scopes and no account, who can read nothing.
+_PAGE_VIEWER = Caller(subject="anonymous", scopes=frozenset(), client_id="")
+
+
 class PortalGraphQL(GraphQL):
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
-        return Context(request=request, response=response, caller=request.scope["portal.caller"])
+        return Context(request=request, response=response, caller=request.scope.get("portal.caller", _PAGE_VIEWER))
 
 
 class GraphQLEndpoint:

@@ -21,8 +21,10 @@ run: install
 	@echo "  TOKEN=\$$($(BIN)/portal token --subject demo-owner --scope 'billing:read billing:write')"
 	@echo "  curl -s -H \"Authorization: Bearer \$$TOKEN\" -H 'Content-Type: application/json' \\"
 	@echo "       -d '{\"query\":\"{ viewer { subject scopes role account { id name } } }\"}' http://127.0.0.1:8000/graphql"
+	@echo "Emails are delivered by a background worker: to PORTAL_SMTP_URL if set, otherwise written as"
+	@echo "  .eml files to $${PORTAL_MAIL_DIR:-var/mail}/ by the built-in mail sink. See: ls $${PORTAL_MAIL_DIR:-var/mail}"
 	@echo ""
-	$(BIN)/portal serve
+	$(BIN)/portal worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(BIN)/portal serve
 
 test: install
 	$(BIN)/python -m pytest

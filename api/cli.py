@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--subject", required=True, help="member subject (or a staff name with --scope admin)")
     token.add_argument("--scope", required=True, help='space-separated scopes, e.g. "billing:read billing:write"')
     token.set_defaults(handler=cmd_token)
+    _add_notification_commands(sub)
     return parser
 
 
@@ -177,6 +178,64 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> None:
     except TokenRequestError as exc:
         raise CommandError(str(exc)) from None
     print(token)
+
+
+def _add_notification_commands(sub: Any) -> None:
+    worker = sub.add_parser("worker", help="deliver queued emails until stopped (mail sink if no PORTAL_SMTP_URL)")
+    worker.add_argument("--once", action="store_true", help="deliver what is due now, then exit (cron, tests)")
+    worker.set_defaults(handler=cmd_worker)
+    sink = sub.add_parser("mailsink", help="run the development SMTP sink (writes .eml files to PORTAL_MAIL_DIR)")
+    sink.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    sink.add_argument("--port", type=int, default=8025, help="port to bind (default 8025)")
+    sink.set_defaults(handler=cmd_mailsink)
+    outbox = sub.add_parser("outbox", help="inspect and re-queue emails").add_subparsers(dest="action", required=True)
+    listing = outbox.add_parser("list", help="recent messages, newest first, one JSON object per line")
+    listing.add_argument("--status", choices=["PENDING", "SENT", "FAILED"], help="only messages with this status")
+    listing.add_argument("--limit", type=int, default=50, help="how many (default 50)")
+    listing.set_defaults(handler=cmd_outbox_list)
+    requeue = outbox.add_parser("requeue", help="send a FAILED message again")
+    requeue.add_argument("id", type=uuid.UUID, help="the message id (its Message-ID without the domain)")
+    requeue.set_defaults(handler=cmd_outbox_requeue)
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
+    from api.logs import configure_logging
+    from notifications.runner import NoSmtpServer, run_worker
+    from notifications.single_worker import WorkerAlreadyRunning
+
+    configure_logging(settings.log_level)
+    try:
+        attempts = with_database(settings, lambda: run_worker(settings, once=args.once))
+    except (WorkerAlreadyRunning, NoSmtpServer) as exc:
+        raise CommandError(str(exc)) from None
+    if args.once:
+        print(f"{attempts} delivery attempt(s) made", file=sys.stderr)
+
+
+def cmd_mailsink(settings: Settings, args: argparse.Namespace) -> None:
+    from notifications.runner import run_sink
+
+    asyncio.run(run_sink(settings, args.host, args.port))
+
+
+def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> None:
+    from models.outbox import OutboxStatus
+    from notifications.outbox import list_messages
+
+    status = OutboxStatus(args.status) if args.status else None
+    for row in with_database(settings, lambda: list_messages(status, limit=args.limit)):
+        print(json.dumps({
+            "id": str(row.id), "kind": row.kind, "status": row.status.value, "attempts": row.attempts,
+            "to": row.to_addresses, "cc": row.cc_addresses, "last_error": row.last_error,
+            "created_at": row.created_at.isoformat(), "sent_at": row.sent_at and row.sent_at.isoformat(),
+        }, ensure_ascii=False))
+
+
+def cmd_outbox_requeue(settings: Settings, args: argparse.Namespace) -> None:
+    from notifications.outbox import requeue
+
+    row = with_database(settings, lambda: requeue(args.id))
+    print(f"message {row.id} is PENDING again", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,13 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str = "Billing Portal <billing@portal.invalid>"
     mail_dir: Path = Path("var/mail")
+    outbox_max_attempts: int = 8
+    outbox_backoff_seconds: int = 30
+    outbox_backoff_max_seconds: int = 3_600
+    outbox_lease_seconds: int = 300
+    outbox_batch_size: int = 100
+    outbox_concurrency: int = 4
+    outbox_poll_seconds: int = 2
 
     @property
     def is_production(self) -> bool:
@@ -87,6 +94,15 @@ class Settings:
             smtp_url=reader.smtp_url("PORTAL_SMTP_URL"),
             mail_from=reader.text("PORTAL_MAIL_FROM", cls.mail_from),
             mail_dir=Path(reader.text("PORTAL_MAIL_DIR", str(cls.mail_dir))),
+            outbox_max_attempts=reader.integer("PORTAL_OUTBOX_MAX_ATTEMPTS", cls.outbox_max_attempts, 1, 50),
+            outbox_backoff_seconds=reader.integer("PORTAL_OUTBOX_BACKOFF_SECONDS", cls.outbox_backoff_seconds, 1, 3_600),
+            outbox_backoff_max_seconds=reader.integer(
+                "PORTAL_OUTBOX_BACKOFF_MAX_SECONDS", cls.outbox_backoff_max_seconds, 1, 86_400
+            ),
+            outbox_lease_seconds=reader.integer("PORTAL_OUTBOX_LEASE_SECONDS", cls.outbox_lease_seconds, 1, 86_400),
+            outbox_batch_size=reader.integer("PORTAL_OUTBOX_BATCH_SIZE", cls.outbox_batch_size, 1, 1_000),
+            outbox_concurrency=reader.integer("PORTAL_OUTBOX_CONCURRENCY", cls.outbox_concurrency, 1, 32),
+            outbox_poll_seconds=reader.integer("PORTAL_OUTBOX_POLL_SECONDS", cls.outbox_poll_seconds, 1, 300),
         )
         if settings.is_production and not settings.issuer.startswith("https://"):
             raise SettingsError("PORTAL_ISSUER", "must be an https:// URL in production")

@@ -3,5 +3,6 @@ is configured with the module ``models``, discovers all of them."""
 
 from models.accounts import Account, Member, Role
 from models.oauth import IssuedToken, OAuthClient
+from models.outbox import OutboxMessage, OutboxStatus
 
-__all__ = ["Account", "IssuedToken", "Member", "OAuthClient", "Role"]
+__all__ = ["Account", "IssuedToken", "Member", "OAuthClient", "OutboxMessage", "OutboxStatus", "Role"]

@@ -1,0 +1,82 @@
+"""The registry of message kinds: what each email needs to render.
+
+Adding a kind is one entry in ``KINDS`` plus three template files per language
+under ``notifications/templates/<kind>/``::
+
+    subject.<lang>.txt   one line, the Subject header (Jinja2, no autoescape)
+    body.<lang>.txt      the plain-text part (Jinja2, no autoescape)
+    body.<lang>.html     the HTML part (Jinja2, autoescaped)
+
+for every language in ``LANGUAGES`` ("ja" and "en"). A test checks that every
+kind has all its templates and renders with sample data.
+
+Each field has a simple type. ``enqueue`` validates the data against it and
+stores it JSON-safe; the templates format it for the message's language:
+
+- ``TEXT``   a non-empty string (``{{ company_name }}``)
+- ``EMAIL``  an address (``{{ new_email }}``)
+- ``DATE``   a ``datetime.date`` (stored ``"2026-01-31"``); ``{{ due_date | date }}``
+             renders ``2026年1月31日`` / ``31 January 2026``
+- ``MONEY``  ``billing.money.Money`` or ``{"amount": "1234.00", "currency": "USD"}``;
+             ``{{ total | money }}`` renders ``¥12,345`` / ``12,345円`` / ``$1,234.00``
+- ``INTEGER`` a whole number
+
+A field declared ``optional(...)`` may be missing or ``None``: test it in the
+template with ``{% if po_number %}``. Unknown fields are refused (a typo would
+otherwise render as nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+LANGUAGES = ("ja", "en")
+
+
+class FieldType(Enum):
+    TEXT = "text"
+    EMAIL = "email"
+    DATE = "date"
+    MONEY = "money"
+    INTEGER = "integer"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    type: FieldType
+    required: bool = True
+
+
+def required(field_type: FieldType) -> FieldSpec:
+    return FieldSpec(field_type, True)
+
+
+def optional(field_type: FieldType) -> FieldSpec:
+    return FieldSpec(field_type, False)
+
+
+TEXT, EMAIL, DATE, MONEY, INTEGER = (
+    FieldType.TEXT,
+    FieldType.EMAIL,
+    FieldType.DATE,
+    FieldType.MONEY,
+    FieldType.INTEGER,
+)
+
+KINDS: dict[str, dict[str, FieldSpec]] = {
+    # An invoice was issued: to the profile's billing email with its CCs.
+    "invoice_issued": {
+        "company_name": required(TEXT),
+        "invoice_number": required(TEXT),
+        "total": required(MONEY),
+        "due_date": required(DATE),
+        "po_number": optional(TEXT),
+        "coverage": required(TEXT),
+    },
+}
+
+
+def fields_of(kind: str) -> dict[str, FieldSpec]:
+    """The declared fields of ``kind``; ``KeyError`` if it is not declared."""
+    return KINDS[kind]

@@ -1,0 +1,65 @@
+"""Running the worker as a process (``portal worker``): SMTP target, sink, signals."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from api.settings import Settings
+from notifications.single_worker import single_worker
+from notifications.sink import MailSink
+from notifications.smtp import SmtpServer
+from notifications.worker import Worker, WorkerConfig
+
+log = logging.getLogger("notifications.worker")
+
+
+class NoSmtpServer(RuntimeError):
+    """Production needs a real SMTP server."""
+
+
+@contextmanager
+def smtp_target(settings: Settings) -> Iterator[SmtpServer]:
+    """``PORTAL_SMTP_URL``, or (development only) a mail sink writing to ``PORTAL_MAIL_DIR``."""
+    if settings.smtp_url:
+        yield SmtpServer.from_url(settings.smtp_url)
+        return
+    if settings.is_production:
+        raise NoSmtpServer("PORTAL_SMTP_URL must be set in production")
+    sink = MailSink(settings.mail_dir).start()
+    log.warning("no PORTAL_SMTP_URL: mail is written as .eml files to %s", settings.mail_dir.resolve())
+    try:
+        yield SmtpServer.from_url(sink.url)
+    finally:
+        sink.stop()
+
+
+async def run_worker(settings: Settings, *, once: bool) -> int:
+    """Deliver due messages once, or until SIGINT/SIGTERM; the ORM must be open."""
+    with single_worker(settings.database_url), smtp_target(settings) as server:
+        worker = Worker(WorkerConfig.from_settings(settings), server)
+        if once:
+            return await worker.drain()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await worker.run(stop)
+        return 0
+
+
+async def run_sink(settings: Settings, host: str, port: int) -> None:
+    """Serve the mail sink until SIGINT/SIGTERM."""
+    sink = MailSink(settings.mail_dir, host, port).start()
+    print(f"mail sink on {sink.url}, writing to {settings.mail_dir.resolve()}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        sink.stop()

@@ -6,11 +6,32 @@ import uuid
 
 from api.oauth.store import create_client
 from billing.accounts import add_member, create_account
+from billing.caller import SCOPE_ADMIN, SCOPE_BILLING_WRITE, Caller
+from billing.invoice_applications import InvoiceFees, apply_for_invoice_payment, approve_application
 from models.accounts import Account, Role
+from models.coverage import Coverage
+from models.invoice_profile import ApplicationStatus, InvoiceApplication
 from models.oauth import OAuthClient
+from models.payment import PaymentSettings
 
 DEMO_ACCOUNT_ID = uuid.UUID("6f1c4a52-3c1e-4d7e-9a57-0b5d2f6e8a01")
 DEMO_MEMBERS = {"demo-owner": Role.OWNER, "demo-billing": Role.BILLING_ADMIN, "demo-viewer": Role.VIEWER}
+DEMO_BILL_TO = {
+    "company_name": "Demo IoT K.K.",
+    "department": "Accounting",
+    "contact_name": "Hanako Yamada",
+    "billing_email": "billing@demo-iot.example",
+    "cc_emails": [],
+    "phone": "+81 3-1234-5678",
+    "postal_code": "100-0001",
+    "country": "JP",
+    "region": "Tokyo",
+    "city": "Chiyoda-ku",
+    "address_lines": ["1-1 Chiyoda"],
+    "tax_registration_number": "T7000012050002",
+    "delivery_method": "EMAIL",
+    "language": "ja",
+}
 
 
 async def load_demo_data() -> list[str]:
@@ -30,4 +51,17 @@ async def load_demo_data() -> list[str]:
         report.append(f"partner client created: client_id={client_id} client_secret={secret} (shown once)")
     else:
         report.append("partner client already there (create another with 'portal clients create')")
+    report.append(await _demo_invoice_payment(account.id))
     return report
+
+
+async def _demo_invoice_payment(account_id: uuid.UUID) -> str:
+    """JP pays by invoice through an approved profile (applied and approved once)."""
+    if await PaymentSettings.exists(account_id=account_id, coverage=Coverage.JP, invoice_profile_id__isnull=False):
+        return "JP pays by invoice (already there)"
+    owner = Caller("demo-owner", frozenset({SCOPE_BILLING_WRITE}), "demo", account_id, Role.OWNER)
+    application = await InvoiceApplication.filter(account_id=account_id, coverage=Coverage.JP).order_by("-id").first()
+    if application is None or application.status is not ApplicationStatus.PENDING:
+        application = await apply_for_invoice_payment(owner, InvoiceFees(), Coverage.JP, DEMO_BILL_TO)
+    await approve_application(Caller("demo-staff", frozenset({SCOPE_ADMIN}), "demo"), application.id)
+    return "JP pays by invoice: application approved, invoice profile created"

@@ -18,6 +18,7 @@ from strawberry.schema import BaseSchema
 from api.oauth.validation import AccessTokenValidator, InvalidToken
 from billing.caller import Caller
 from billing.identity import NotAuthorised, resolve_caller
+from billing.invoice_applications import InvoiceFees
 from schema.context import Context
 
 logger = logging.getLogger("portal.auth")
@@ -30,7 +31,15 @@ _PAGE_VIEWER = Caller(subject="anonymous", scopes=frozenset(), client_id="")
 
 class PortalGraphQL(GraphQL):
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
-        return Context(request=request, response=response, caller=request.scope.get("portal.caller", _PAGE_VIEWER))
+        services = request.app.state.services
+        settings = services.settings
+        return Context(
+            request=request,
+            response=response,
+            caller=request.scope.get("portal.caller", _PAGE_VIEWER),
+            payment_gateway=services.payment_gateway,
+            invoice_fees=InvoiceFees(settings.invoice_switching_fee_jpy, settings.invoice_monthly_fee_jpy),
+        )
 
 
 class GraphQLEndpoint:

@@ -7,7 +7,7 @@ their own ``Services`` from the ``Settings`` they were given.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from api.oauth import store
 from api.oauth.jwks import IssuerKeys
@@ -15,6 +15,7 @@ from api.oauth.keys import SigningKey, load_signing_key
 from api.oauth.server import PortalAuthorizationServer
 from api.oauth.validation import AccessTokenValidator
 from api.settings import Settings
+from billing.gateway import PaymentGateway, TestGateway
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Services:
     authorization_server: PortalAuthorizationServer
     issuer_keys: IssuerKeys
     validator: AccessTokenValidator
+    payment_gateway: PaymentGateway = field(default_factory=TestGateway)
 
     @classmethod
     def build(cls, settings: Settings, signing_key: SigningKey | None = None) -> Services:

@@ -62,6 +62,8 @@ class Settings:
     outbox_batch_size: int = 100
     outbox_concurrency: int = 4
     outbox_poll_seconds: int = 2
+    invoice_switching_fee_jpy: int = 0
+    invoice_monthly_fee_jpy: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -103,6 +105,12 @@ class Settings:
             outbox_batch_size=reader.integer("PORTAL_OUTBOX_BATCH_SIZE", cls.outbox_batch_size, 1, 1_000),
             outbox_concurrency=reader.integer("PORTAL_OUTBOX_CONCURRENCY", cls.outbox_concurrency, 1, 32),
             outbox_poll_seconds=reader.integer("PORTAL_OUTBOX_POLL_SECONDS", cls.outbox_poll_seconds, 1, 300),
+            invoice_switching_fee_jpy=reader.integer(
+                "PORTAL_INVOICE_SWITCHING_FEE_JPY", cls.invoice_switching_fee_jpy, 0, 1_000_000
+            ),
+            invoice_monthly_fee_jpy=reader.integer(
+                "PORTAL_INVOICE_MONTHLY_FEE_JPY", cls.invoice_monthly_fee_jpy, 0, 1_000_000
+            ),
         )
         if settings.is_production and not settings.issuer.startswith("https://"):
             raise SettingsError("PORTAL_ISSUER", "must be an https:// URL in production")

@@ -74,6 +74,21 @@ KINDS: dict[str, dict[str, FieldSpec]] = {
         "po_number": optional(TEXT),
         "coverage": required(TEXT),
     },
+    # The billing email of an invoice profile changed: to the old and the new address.
+    "billing_email_changed": {
+        "company_name": required(TEXT),
+        "old_email": required(EMAIL),
+        "new_email": required(EMAIL),
+        "changed_by": required(TEXT),
+        "version": required(INTEGER),
+    },
+    # Staff decided on an invoice payment application: to its billing email and CCs.
+    "invoice_application_decided": {
+        "company_name": required(TEXT),
+        "coverage": required(TEXT),
+        "status": required(TEXT),  # APPROVED or REJECTED
+        "reason": optional(TEXT),  # the rejection reason
+    },
 }
 
 

@@ -9,6 +9,8 @@ from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
 from billing.caller import Caller
+from billing.gateway import PaymentGateway, TestGateway
+from billing.invoice_applications import InvoiceFees
 from schema.loaders import Loaders
 
 
@@ -18,6 +20,8 @@ class Context:
     response: Response
     caller: Caller
     loaders: Loaders = field(default_factory=Loaders)
+    payment_gateway: PaymentGateway = field(default_factory=TestGateway)
+    invoice_fees: InvoiceFees = field(default_factory=InvoiceFees)
 
 
 Info = StrawberryInfo[Context, None]

@@ -7,6 +7,8 @@ import strawberry
 from strawberry import relay
 
 from schema.context import Info
+from schema.payment.mutations import PaymentMutations
+from schema.payment.queries import PaymentQueries
 from schema.types.viewer import Viewer
 
 
@@ -36,8 +38,13 @@ class ViewerQueries:
 
 
 @strawberry.type(description="Everything a caller can read.")
-class Query(ViewerQueries):
+class Query(ViewerQueries, PaymentQueries):
     pass
 
 
-MUTATION_ROOT: type | None = None
+@strawberry.type(description="Everything a caller can change.")
+class Mutation(PaymentMutations):
+    pass
+
+
+MUTATION_ROOT: type | None = Mutation

@@ -1,0 +1,60 @@
+"""Credit cards on a coverage, through the injected payment gateway."""
+
+from __future__ import annotations
+
+import uuid
+
+from tortoise.transactions import in_transaction
+
+from billing.caller import Caller
+from billing.errors import BusinessError, ErrorCode
+from billing.gateway import CardRefused, PaymentGateway
+from billing.payment_settings import CoverageSettings, coverage_settings, lock_coverages, require_writer
+from models.coverage import Coverage
+from models.payment import PaymentMethod, PaymentSettings
+
+_SWITCH_FIELD = "confirmSwitchFromInvoice"
+# A gateway's refusal codes; any other code from a gateway is treated as a decline.
+_REFUSALS = {code.value: code for code in (ErrorCode.CARD_DECLINED, ErrorCode.CARD_EXPIRED, ErrorCode.INVALID)}
+
+
+def _refuse_unconfirmed_switch(row: PaymentSettings | None, confirmed: bool) -> None:
+    if row is not None and row.payment_method is PaymentMethod.INVOICE and not confirmed:
+        raise BusinessError.single(
+            ErrorCode.SWITCH_NOT_CONFIRMED,
+            "This coverage pays by invoice; set confirmSwitchFromInvoice to switch it to card payment.",
+            _SWITCH_FIELD,
+        )
+
+
+async def register_credit_card(
+    caller: Caller, gateway: PaymentGateway, coverage: Coverage, token: str, *, confirm_switch: bool = False
+) -> CoverageSettings:
+    """Attach the tokenised card to ``coverage`` and make it pay by card.
+
+    A refused token changes nothing (the previous card stays). A coverage paying by
+    invoice switches only when ``confirm_switch`` is set; it then leaves its
+    invoice profile (a merged partner coverage keeps it).
+    """
+    account_id = require_writer(caller)
+    current = await PaymentSettings.get_or_none(account_id=account_id, coverage=coverage)
+    _refuse_unconfirmed_switch(current, confirm_switch)
+    result = await gateway.attach_card(token.strip())
+    if isinstance(result, CardRefused):
+        raise BusinessError.single(_REFUSALS.get(result.code, ErrorCode.CARD_DECLINED), result.message, "token")
+    async with in_transaction():
+        row = (await lock_coverages(account_id))[coverage]
+        _refuse_unconfirmed_switch(row, confirm_switch)
+        row.payment_method = PaymentMethod.CREDIT_CARD
+        row.card_brand, row.card_last4 = result.brand, result.last4
+        row.card_exp_month, row.card_exp_year = result.exp_month, result.exp_year
+        row.card_reference, row.card_error_code = result.reference, None
+        row.invoice_profile_id = None
+        await row.save()
+    return await coverage_settings(account_id, coverage)
+
+
+async def record_card_error(account_id: uuid.UUID, coverage: Coverage, error_code: str) -> None:
+    """Mark the coverage's card as in error (e.g. a declined charge); the code shows
+    until the customer registers another card. For the invoicing engine."""
+    await PaymentSettings.filter(account_id=account_id, coverage=coverage).update(card_error_code=error_code)

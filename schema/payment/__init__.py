@@ -1,0 +1,1 @@
+"""Payment settings over GraphQL: cards, invoice applications, invoice profiles, merging."""

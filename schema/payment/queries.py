@@ -1,0 +1,37 @@
+"""Payment settings queries (mixed into the root ``Query``)."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from billing.caller import SCOPE_ADMIN, SCOPE_BILLING_READ, SCOPE_BILLING_WRITE
+from billing.invoice_applications import pending_applications
+from billing.payment_settings import payment_settings
+from schema.context import Info
+from schema.pagination import AfterArg, FirstArg, keyset_connection
+from schema.payment.enums import CoverageEnum
+from schema.payment.types import InvoiceApplicationNode, PaymentSettings
+from schema.permissions import requires
+
+
+@strawberry.type
+class PaymentQueries:
+    @strawberry.field(
+        description="How one coverage of the caller's account pays.",
+        extensions=[requires(SCOPE_BILLING_READ, SCOPE_BILLING_WRITE)],
+    )
+    async def payment_settings(self, info: Info, coverage: CoverageEnum) -> PaymentSettings:  # type: ignore[valid-type]
+        return PaymentSettings.from_domain(await payment_settings(info.context.caller, coverage))
+
+    @strawberry.field(
+        description="Staff: invoice payment applications waiting for a decision, oldest first.",
+        extensions=[requires(SCOPE_ADMIN)],
+    )
+    async def pending_invoice_applications(
+        self, info: Info, first: FirstArg = None, after: AfterArg = None
+    ) -> relay.Connection[InvoiceApplicationNode]:
+        return await keyset_connection(
+            pending_applications(info.context.caller), order_by=("id",), first=first, after=after,
+            to_node=InvoiceApplicationNode.from_model,
+        )

@@ -1,0 +1,21 @@
+"""Money as the API shows it: ``{ amount, currency }``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+
+from billing.money import Currency, Money
+
+CurrencyEnum = strawberry.enum(Currency, name="Currency", description="A billing currency (ISO 4217).")
+
+
+@strawberry.type(name="Money", description="An exact amount in one currency.")
+class MoneyType:
+    amount: Decimal = strawberry.field(description="The amount, with the currency's decimals (JPY 0, USD 2).")
+    currency: CurrencyEnum = strawberry.field(description="The currency.")  # type: ignore[valid-type]
+
+    @classmethod
+    def from_domain(cls, money: Money) -> MoneyType:
+        return cls(amount=money.amount, currency=money.currency)

@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--scope", required=True, help='space-separated scopes, e.g. "billing:read billing:write"')
     token.set_defaults(handler=cmd_token)
     _add_notification_commands(sub)
+    _add_billing_commands(sub)
     return parser
 
 
@@ -180,6 +181,7 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> None:
     print(token)
 
 
+
 def _add_notification_commands(sub: Any) -> None:
     worker = sub.add_parser("worker", help="deliver queued emails until stopped (mail sink if no PORTAL_SMTP_URL)")
     worker.add_argument("--once", action="store_true", help="deliver what is due now, then exit (cron, tests)")
@@ -204,12 +206,21 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     from notifications.single_worker import WorkerAlreadyRunning
 
     configure_logging(settings.log_level)
+    daily = _daily_billing(settings)
     try:
-        attempts = with_database(settings, lambda: run_worker(settings, once=args.once))
+        attempts = with_database(settings, lambda: run_worker(settings, once=args.once, companions=[daily.run]))
     except (WorkerAlreadyRunning, NoSmtpServer) as exc:
         raise CommandError(str(exc)) from None
     if args.once:
         print(f"{attempts} delivery attempt(s) made", file=sys.stderr)
+
+
+def _daily_billing(settings: Settings) -> Any:
+    from api.services import Services
+    from billing.daily_run import DailyBilling
+    from billing.policy import BillingPolicy
+
+    return DailyBilling(BillingPolicy.from_settings(settings), Services.build(settings).payment_gateway)
 
 
 def cmd_mailsink(settings: Settings, args: argparse.Namespace) -> None:
@@ -236,6 +247,37 @@ def cmd_outbox_requeue(settings: Settings, args: argparse.Namespace) -> None:
 
     row = with_database(settings, lambda: requeue(args.id))
     print(f"message {row.id} is PENDING again", file=sys.stderr)
+
+
+
+def _add_billing_commands(sub: Any) -> None:
+    billing = sub.add_parser("billing", help="invoicing").add_subparsers(dest="action", required=True)
+    run = billing.add_parser("run", help="issue everything due on a day (safe to repeat); prints a JSON report")
+    run.add_argument("--as-of", required=True, type=_iso_date, help="the billing date, YYYY-MM-DD")
+    run.set_defaults(handler=cmd_billing_run)
+
+
+def _iso_date(text: str) -> Any:
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def cmd_billing_run(settings: Settings, args: argparse.Namespace) -> None:
+    from api.services import Services
+    from billing.billing_run import run_billing
+    from billing.policy import BillingPolicy
+
+    gateway = Services.build(settings).payment_gateway
+    policy = BillingPolicy.from_settings(settings)
+    report = with_database(settings, lambda: run_billing(args.as_of, policy=policy, gateway=gateway))
+    print(json.dumps({
+        "as_of": report.as_of.isoformat(), "issued": report.issued, "held_subscriptions": report.held,
+        "declined": report.declined, "claimed_elsewhere": report.claimed_elsewhere,
+    }))
 
 
 if __name__ == "__main__":

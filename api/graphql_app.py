@@ -19,6 +19,7 @@ from api.oauth.validation import AccessTokenValidator, InvalidToken
 from billing.caller import Caller
 from billing.identity import NotAuthorised, resolve_caller
 from billing.invoice_applications import InvoiceFees
+from billing.policy import BillingPolicy
 from schema.context import Context
 
 logger = logging.getLogger("portal.auth")
@@ -39,6 +40,7 @@ class PortalGraphQL(GraphQL):
             caller=request.scope.get("portal.caller", _PAGE_VIEWER),
             payment_gateway=services.payment_gateway,
             invoice_fees=InvoiceFees(settings.invoice_switching_fee_jpy, settings.invoice_monthly_fee_jpy),
+            billing_policy=BillingPolicy.from_settings(settings),
         )
 
 

@@ -64,6 +64,9 @@ class Settings:
     outbox_poll_seconds: int = 2
     invoice_switching_fee_jpy: int = 0
     invoice_monthly_fee_jpy: int = 0
+    card_countries: tuple[str, ...] = ("US", "CA", "GB", "AU", "SG")
+    issuer_name: str = "Billing Portal K.K."
+    issuer_registration_number: str | None = "T7000012050002"
 
     @property
     def is_production(self) -> bool:
@@ -111,6 +114,11 @@ class Settings:
             invoice_monthly_fee_jpy=reader.integer(
                 "PORTAL_INVOICE_MONTHLY_FEE_JPY", cls.invoice_monthly_fee_jpy, 0, 1_000_000
             ),
+            card_countries=reader.countries("PORTAL_CARD_COUNTRIES", cls.card_countries),
+            issuer_name=reader.text("PORTAL_ISSUER_NAME", cls.issuer_name),
+            issuer_registration_number=reader.text(
+                "PORTAL_ISSUER_REGISTRATION_NUMBER", cls.issuer_registration_number or ""
+            ) or None,
         )
         if settings.is_production and not settings.issuer.startswith("https://"):
             raise SettingsError("PORTAL_ISSUER", "must be an https:// URL in production")
@@ -131,6 +139,16 @@ class _Reader:
 
     def text(self, name: str, default: str) -> str:
         return self._raw(name) or default
+
+    def countries(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        """Comma-separated ISO 3166 two-letter codes (unset or empty: the default)."""
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        codes = tuple(code.strip().upper() for code in raw.split(",") if code.strip())
+        if any(len(code) != 2 or not code.isalpha() for code in codes):
+            raise SettingsError(name, "must be comma-separated two-letter country codes, e.g. US,CA,GB")
+        return codes
 
     def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
         value = self._raw(name) or default

@@ -32,6 +32,9 @@ class ErrorCode(Enum):
     HAS_OWN_INVOICE_PROFILE = "HAS_OWN_INVOICE_PROFILE"
     ALREADY_MERGED = "ALREADY_MERGED"
     NOT_MERGED = "NOT_MERGED"
+    # invoicing (orders, invoices)
+    CREDIT_CARD_REQUIRED = "CREDIT_CARD_REQUIRED"
+    INVOICE_NOT_OPEN = "INVOICE_NOT_OPEN"
 
 
 @dataclass(frozen=True)

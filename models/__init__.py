@@ -2,10 +2,14 @@
 is configured with the module ``models``, discovers all of them."""
 
 from models.accounts import Account, Member, Role
+from models.invoices import BilledCharge, Invoice, InvoiceCounter, InvoiceLine, InvoiceTax
 from models.invoice_profile import InvoiceApplication, InvoiceProfile, ProfileChange
 from models.oauth import IssuedToken, OAuthClient
+from models.orders import Order, OrderLine, Subscription
 from models.outbox import OutboxMessage, OutboxStatus
 from models.payment import PaymentSettings
 
-__all__ = ["Account", "IssuedToken", "Member", "OAuthClient", "OutboxMessage", "OutboxStatus", "Role"]
+__all__ = ["Account", "IssuedToken", "Member", "OAuthClient", "Role"]
 __all__ += ["InvoiceApplication", "InvoiceProfile", "PaymentSettings", "ProfileChange"]
+__all__ += ["OutboxMessage", "OutboxStatus"]
+__all__ += ["BilledCharge", "Invoice", "InvoiceCounter", "InvoiceLine", "InvoiceTax", "Order", "OrderLine", "Subscription"]

@@ -89,6 +89,20 @@ KINDS: dict[str, dict[str, FieldSpec]] = {
         "status": required(TEXT),  # APPROVED or REJECTED
         "reason": optional(TEXT),  # the rejection reason
     },
+    # A card charge for an issued invoice was declined (billing.card_payment).
+    "card_payment_failed": {
+        "company_name": required(TEXT),
+        "invoice_number": required(TEXT),
+        "total": required(MONEY),
+        "error_code": required(TEXT),
+        "coverage": required(TEXT),
+    },
+    # A subscription needs a PO and has none: its invoice is held (billing.purchase_orders).
+    "invoice_held_for_po": {
+        "company_name": required(TEXT),
+        "subscription": required(TEXT),
+        "coverage": required(TEXT),
+    },
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from api.settings import Settings
@@ -37,8 +37,15 @@ def smtp_target(settings: Settings) -> Iterator[SmtpServer]:
         sink.stop()
 
 
-async def run_worker(settings: Settings, *, once: bool) -> int:
-    """Deliver due messages once, or until SIGINT/SIGTERM; the ORM must be open."""
+Companion = Callable[[asyncio.Event], Awaitable[None]]
+
+
+async def run_worker(settings: Settings, *, once: bool, companions: Sequence[Companion] = ()) -> int:
+    """Deliver due messages once, or until SIGINT/SIGTERM; the ORM must be open.
+
+    ``companions`` run beside the mail loop until the same stop (the CLI passes the
+    daily billing run: notifications does not know about billing).
+    """
     with single_worker(settings.database_url), smtp_target(settings) as server:
         worker = Worker(WorkerConfig.from_settings(settings), server)
         if once:
@@ -47,7 +54,7 @@ async def run_worker(settings: Settings, *, once: bool) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await worker.run(stop)
+        await asyncio.gather(worker.run(stop), *(companion(stop) for companion in companions))
         return 0
 
 

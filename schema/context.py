@@ -11,6 +11,7 @@ from strawberry.types import Info as StrawberryInfo
 from billing.caller import Caller
 from billing.gateway import PaymentGateway, TestGateway
 from billing.invoice_applications import InvoiceFees
+from billing.policy import BillingPolicy
 from schema.loaders import Loaders
 
 
@@ -22,6 +23,7 @@ class Context:
     loaders: Loaders = field(default_factory=Loaders)
     payment_gateway: PaymentGateway = field(default_factory=TestGateway)
     invoice_fees: InvoiceFees = field(default_factory=InvoiceFees)
+    billing_policy: BillingPolicy = field(default_factory=BillingPolicy)
 
 
 Info = StrawberryInfo[Context, None]

@@ -7,6 +7,8 @@ import strawberry
 from strawberry import relay
 
 from schema.context import Info
+from schema.invoices.mutations import InvoiceMutations
+from schema.invoices.queries import InvoiceQueries
 from schema.payment.mutations import PaymentMutations
 from schema.payment.queries import PaymentQueries
 from schema.types.viewer import Viewer
@@ -38,12 +40,12 @@ class ViewerQueries:
 
 
 @strawberry.type(description="Everything a caller can read.")
-class Query(ViewerQueries, PaymentQueries):
+class Query(ViewerQueries, PaymentQueries, InvoiceQueries):
     pass
 
 
 @strawberry.type(description="Everything a caller can change.")
-class Mutation(PaymentMutations):
+class Mutation(PaymentMutations, InvoiceMutations):
     pass
 
 

@@ -8,8 +8,16 @@ from dataclasses import dataclass, field
 from strawberry.dataloader import DataLoader
 
 from schema.loaders.accounts import load_accounts
+from schema.loaders.invoice_emails import load_invoice_emails
+from schema.loaders.invoice_lines import load_invoice_lines
+from schema.loaders.invoice_taxes import load_invoice_taxes
+from schema.loaders.subscription_lines import load_subscription_lines
 
 
 @dataclass
 class Loaders:
     accounts: DataLoader = field(default_factory=lambda: DataLoader(load_fn=load_accounts))
+    invoice_lines: DataLoader = field(default_factory=lambda: DataLoader(load_fn=load_invoice_lines))
+    invoice_taxes: DataLoader = field(default_factory=lambda: DataLoader(load_fn=load_invoice_taxes))
+    invoice_emails: DataLoader = field(default_factory=lambda: DataLoader(load_fn=load_invoice_emails))
+    subscription_lines: DataLoader = field(default_factory=lambda: DataLoader(load_fn=load_subscription_lines))

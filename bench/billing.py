@@ -1,0 +1,155 @@
+"""Billing run throughput: 1,000 and 10,000 subscriptions, SQLite and PostgreSQL.
+
+Each subscription has one order with two lines active on the term start; one run
+on that day issues one invoice per subscription (number, lines, tax, ledger and
+outbox email each). Rows are seeded with bulk inserts, then ``run_billing`` is
+timed. On PostgreSQL a third case shares the 10k run between two concurrent
+runs claiming subscriptions with ``FOR UPDATE SKIP LOCKED`` (in one process, so
+it shows the claiming works, not a multi-core speed-up). The "10k/1k time
+ratio" should stay near 10 (linear).
+
+PostgreSQL comes from ``PORTAL_BENCH_POSTGRES_URL`` (default
+``postgres://postgres@127.0.0.1:5432/postgres``); a throw-away database is
+created and dropped. Without PostgreSQL only SQLite is measured.
+Also runnable alone: ``python -m bench.billing``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from decimal import Decimal
+from urllib.parse import urlsplit, urlunsplit
+
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.context import TortoiseContext
+
+from bench import Measurement
+from billing.billing_run import run_billing
+from billing.gateway import TestGateway
+from billing.policy import BillingPolicy
+from billing.payment_terms import PaymentTerms
+from billing.periods import BillingFrequency
+from billing.tax import TaxCategory
+from models.accounts import Account
+from models.config import tortoise_config
+from models.coverage import Coverage
+from models.invoice_profile import DeliveryMethod, InvoiceProfile, Language
+from models.invoices import Invoice
+from models.orders import Order, OrderLine, Subscription
+from models.payment import PaymentMethod, PaymentSettings
+
+SIZES = (1_000, 10_000)
+ACCOUNTS = 100
+DAY = date(2026, 4, 1)
+PG_URL = os.environ.get("PORTAL_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+async def seed(count: int) -> None:
+    accounts = [Account(id=uuid.uuid4(), name=f"Customer {i}") for i in range(ACCOUNTS)]
+    await Account.bulk_create(accounts)
+    for i, account in enumerate(accounts):
+        profile = await InvoiceProfile.create(
+            account_id=account.id, company_name=account.name, contact_name="AP", billing_email=f"ap{i}@example.test",
+            phone="+81-3-0000-0000", postal_code="100-0001", country="JP", city="Tokyo", address_lines=["1-1"],
+            delivery_method=DeliveryMethod.EMAIL, language=Language.JA,
+        )
+        await PaymentSettings.create(account_id=account.id, coverage=Coverage.JP, payment_method=PaymentMethod.INVOICE,
+                                     invoice_profile=profile)
+    subs = [
+        Subscription(account_id=accounts[i % ACCOUNTS].id, coverage=Coverage.JP, term_start=DAY, term_end=date(2027, 3, 31),
+                     billing_frequency=BillingFrequency.MONTHLY_IN_ADVANCE, payment_terms=PaymentTerms.EOM_FOLLOWING)
+        for i in range(count)
+    ]
+    await Subscription.bulk_create(subs, batch_size=1000)
+    sub_ids = await Subscription.all().order_by("id").values_list("id", flat=True)
+    await Order.bulk_create([Order(subscription_id=s, booked_on=DAY, created_by="bench") for s in sub_ids], batch_size=1000)
+    orders = await Order.all().order_by("id").values_list("id", "subscription_id")
+    lines = [
+        OrderLine(order_id=o, subscription_id=s, position=p, product=f"P{p}", description="bench",
+                  monthly_amount=Decimal(1005 + p), quantity=1, tax_category=TaxCategory.STANDARD, activated_on=DAY)
+        for o, s in orders for p in range(2)
+    ]
+    await OrderLine.bulk_create(lines, batch_size=1000)
+
+
+async def measure(url: str, count: int, *, generate: bool, runs: int = 1) -> float:
+    """Seconds for billing ``count`` fresh subscriptions (``runs`` concurrent runs)."""
+    EXECUTOR_CACHE.clear()
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url))
+        if generate:
+            await ctx.generate_schemas()
+        await seed(count)
+        if not url.startswith("sqlite"):
+            await ctx.db().execute_script("ANALYZE")  # fresh tables: give the planner real statistics
+        started = time.perf_counter()
+        await asyncio.gather(*(run_billing(DAY, policy=BillingPolicy(), gateway=TestGateway()) for _ in range(runs)))
+        elapsed = time.perf_counter() - started
+        issued = await Invoice.all().count()
+        assert issued == count, f"{issued} invoices for {count} subscriptions"
+    return elapsed
+
+
+def _pg_dsn(url: str, name: str | None = None) -> tuple[str, str]:
+    parts = urlsplit(url)
+    path = f"/{name}" if name else parts.path
+    return urlunsplit(("postgresql", parts.netloc, path, parts.query, "")), urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+
+async def _pg_case(count: int, runs: int = 1) -> float | None:
+    import asyncpg
+
+    admin_dsn, _ = _pg_dsn(PG_URL)
+    name = f"portal_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        conn = await asyncpg.connect(admin_dsn, timeout=3)
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+        return None
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        return await measure(_pg_dsn(PG_URL, name)[1], count, generate=True, runs=runs)
+    finally:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+
+async def _sqlite_case(count: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        return await measure(f"sqlite://{tmp}/bench.sqlite3", count, generate=True)
+
+
+def _group(backend: str, times: dict[int, float], extra: list[Measurement]) -> list[Measurement]:
+    group = f"billing run on {backend}"
+    small, large = SIZES
+    return [
+        Measurement(group, f"{small:,} subscriptions", small / times[small], "invoices/s", baseline=True),
+        Measurement(group, f"{large:,} subscriptions", large / times[large], "invoices/s"),
+        *extra,
+        Measurement(f"billing run scaling on {backend}", "10k/1k time ratio (near 10 = linear)",
+                    times[large] / times[small], "x"),
+    ]
+
+
+async def run() -> list[Measurement]:
+    measurements = _group("SQLite", {n: await _sqlite_case(n) for n in SIZES}, [])
+    pg_times = {n: await _pg_case(n) for n in SIZES}
+    if all(t is not None for t in pg_times.values()):
+        shared = await _pg_case(SIZES[1], runs=2)
+        extra = [Measurement("billing run on PostgreSQL", f"{SIZES[1]:,} subscriptions, 2 concurrent runs",
+                             SIZES[1] / shared, "invoices/s")] if shared else []
+        measurements += _group("PostgreSQL", pg_times, extra)  # type: ignore[arg-type]
+    else:
+        print("bench.billing: PostgreSQL not reachable, SQLite only", file=sys.stderr)
+    return measurements
+
+
+if __name__ == "__main__":
+    from bench.__main__ import table
+
+    print(table(asyncio.run(run())))

@@ -1,0 +1,133 @@
+"""The billing run: issue everything due on one day, one subscription at a time.
+
+Each subscription is billed in its own short transaction that first claims the
+subscription row (``FOR UPDATE SKIP LOCKED`` on PostgreSQL): two runs, or several
+worker processes sharing one run, never bill the same subscription at once, and
+the ledger's unique key stops a second bill for a period in any case. Card
+invoices are charged after their transaction has committed (never inside it).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+
+from tortoise.transactions import in_transaction
+
+from billing.caller import Caller
+from billing.card_payment import ChargeOutcome, charge_invoice, pending_card_invoices
+from billing.charges import LineFacts, Term, due_charges
+from billing.errors import BusinessError, ErrorCode
+from billing.gateway import PaymentGateway
+from billing.invoice_issue import issue_invoice, load_payer
+from billing.money import Currency
+from billing.policy import BillingPolicy
+from billing.purchase_orders import is_held, notify_hold
+from models.accounts import Account
+from models.invoices import BilledCharge, ChargeState, Invoice
+from models.orders import OrderLine, Subscription
+
+log = logging.getLogger("billing.run")
+
+
+class Outcome(Enum):
+    NOTHING_DUE = "NOTHING_DUE"
+    ISSUED = "ISSUED"
+    HELD = "HELD"
+    CLAIMED_ELSEWHERE = "CLAIMED_ELSEWHERE"
+
+
+@dataclass
+class RunReport:
+    """What one run did: invoice numbers issued, subscriptions held for a PO,
+    subscriptions another worker was billing, and the card charges made."""
+
+    as_of: date
+    issued: list[str] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)
+    claimed_elsewhere: int = 0
+    charges: list[ChargeOutcome] = field(default_factory=list)
+
+    @property
+    def declined(self) -> list[str]:
+        return [c.invoice_number for c in self.charges if c.state is ChargeState.DECLINED]
+
+
+async def run_billing(as_of: date, *, policy: BillingPolicy, gateway: PaymentGateway) -> RunReport:
+    """Issue everything due on ``as_of``; safe to run again and concurrently.
+
+    ``gateway`` is the configured one (``Services.payment_gateway``): a run never
+    picks a gateway by itself, so it cannot charge real cards through a test one.
+    """
+    report = RunReport(as_of)
+    for invoice_id in await pending_card_invoices():  # charges a dead process never made
+        report.charges.append(await charge_invoice(gateway, invoice_id))
+    for subscription_id in await candidate_subscriptions(as_of):
+        outcome, invoice = await bill_subscription(subscription_id, as_of, policy)
+        if outcome is Outcome.ISSUED and invoice is not None:
+            report.issued.append(invoice.number)
+            if invoice.charge_state is ChargeState.PENDING:
+                report.charges.append(await charge_invoice(gateway, invoice.id))
+        elif outcome is Outcome.HELD:
+            report.held.append(subscription_id)
+        elif outcome is Outcome.CLAIMED_ELSEWHERE:
+            report.claimed_elsewhere += 1
+    log.info("billing run %s: %d issued, %d held", as_of, len(report.issued), len(report.held))
+    return report
+
+
+async def candidate_subscriptions(as_of: date) -> list[int]:
+    """Subscriptions with a line active by ``as_of`` (the only ones that can owe)."""
+    ids = await OrderLine.filter(activated_on__lte=as_of).distinct().values_list("subscription_id", flat=True)
+    return sorted(set(ids))
+
+
+async def bill_subscription(
+    subscription_id: int, as_of: date, policy: BillingPolicy
+) -> tuple[Outcome, Invoice | None]:
+    """Claim one subscription and issue what is due on it, in one transaction."""
+    async with in_transaction():
+        subscription = (
+            await Subscription.filter(id=subscription_id).select_for_update(skip_locked=True).first()
+        )
+        if subscription is None:
+            return Outcome.CLAIMED_ELSEWHERE, None
+        lines = {line.id: line for line in await OrderLine.filter(subscription_id=subscription_id).select_related("order")}
+        billed = set(
+            await BilledCharge.filter(order_line_id__in=list(lines)).values_list("order_line_id", "period_start")
+        )
+        charges = due_charges(_term(subscription), [_facts(line) for line in lines.values()], as_of, billed)
+        if not charges:
+            return Outcome.NOTHING_DUE, None
+        account = await Account.get(id=subscription.account_id)
+        payer = await load_payer(subscription, account.name)
+        if is_held(subscription):
+            await notify_hold(subscription, payer)
+            return Outcome.HELD, None
+        invoice = await issue_invoice(subscription, charges, lines, payer, as_of, policy)
+        return Outcome.ISSUED, invoice
+
+
+def _term(subscription: Subscription) -> Term:
+    return Term(
+        subscription.term_start, subscription.term_end, subscription.billing_frequency,
+        Currency(subscription.coverage.currency_code),
+    )
+
+
+def _facts(line: OrderLine) -> LineFacts:
+    return LineFacts(
+        line.id, line.order_id, line.order.booked_on, line.activated_on, line.monthly_amount,
+        line.quantity, line.pooled, line.tax_category,
+    )
+
+
+async def run_billing_as(
+    caller: Caller, as_of: date, policy: BillingPolicy, gateway: PaymentGateway
+) -> RunReport:
+    """Staff start a run by hand (the worker runs it daily by itself)."""
+    if not caller.is_staff:
+        raise BusinessError.single(ErrorCode.NOT_ALLOWED, "Only staff run billing.")
+    return await run_billing(as_of, policy=policy, gateway=gateway)

@@ -1,0 +1,138 @@
+"""Issuing one invoice for what is due on one subscription, inside the caller's
+transaction: number, bill-to snapshot, lines, taxes, due date, ledger rows and
+the email in the outbox. Either all of it is written or none."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from billing.charges import DueCharge
+from billing.invoice_numbers import allocate_number
+from billing.money import Currency, Money, from_minor_units, to_minor_units
+from billing.payment_terms import due_date
+from billing.policy import BillingPolicy
+from billing.tax import compute_taxes, total_tax
+from models.coverage import Coverage
+from models.invoice_profile import InvoiceProfile
+from models.invoices import BilledCharge, ChargeState, Invoice, InvoiceLine, InvoiceTax
+from models.orders import OrderLine, Subscription, order_number
+from models.payment import PaymentMethod, PaymentSettings
+from notifications.outbox import enqueue
+
+TAXED_COVERAGES = frozenset({Coverage.JP})
+
+
+@dataclass(frozen=True)
+class Payer:
+    """How the coverage pays at issue: the profile (bill-to, email) and the card."""
+
+    account_name: str
+    settings: PaymentSettings | None
+    profile: InvoiceProfile | None
+
+    @property
+    def card_reference(self) -> str | None:
+        if self.settings and self.settings.payment_method == PaymentMethod.CREDIT_CARD:
+            return self.settings.card_reference
+        return None
+
+    def bill_to(self) -> dict[str, object]:
+        if self.profile is not None:
+            return self.profile.bill_to()
+        return {"company_name": self.account_name}
+
+    def language(self, coverage: Coverage) -> str:
+        if self.profile is not None:
+            return self.profile.language.value
+        return "ja" if coverage is Coverage.JP else "en"
+
+
+async def load_payer(subscription: Subscription, account_name: str) -> Payer:
+    settings = await PaymentSettings.filter(
+        account_id=subscription.account_id, coverage=subscription.coverage
+    ).first()
+    profile = None
+    if settings is not None and settings.invoice_profile_id is not None:
+        profile = await InvoiceProfile.get_or_none(id=settings.invoice_profile_id)
+    return Payer(account_name, settings, profile)
+
+
+def _sum(amounts: Sequence[Decimal], currency: Currency) -> Decimal:
+    return from_minor_units(sum(to_minor_units(a, currency) for a in amounts), currency)
+
+
+async def issue_invoice(
+    subscription: Subscription,
+    charges: Sequence[DueCharge],
+    lines: dict[int, OrderLine],
+    payer: Payer,
+    as_of: date,
+    policy: BillingPolicy,
+) -> Invoice:
+    """Write the invoice for ``charges`` (not empty). Call inside a transaction
+    holding the subscription's lock."""
+    coverage = subscription.coverage
+    currency = Currency(coverage.currency_code)
+    amounts = [c.amount for c in charges]
+    taxes = compute_taxes(
+        [(c.amount, lines[c.line_id].tax_category) for c in charges], currency, policy.tax_rounding,
+        taxed=coverage in TAXED_COVERAGES,
+    )
+    subtotal = _sum(amounts, currency)
+    tax_total = total_tax(taxes, currency)
+    number, sequence = await allocate_number(coverage, as_of.year)
+    invoice = await Invoice.create(
+        account_id=subscription.account_id, subscription_id=subscription.id, coverage=coverage,
+        number=number, year=as_of.year, sequence=sequence, issue_date=as_of,
+        due_date=due_date(as_of, subscription.payment_terms), currency=currency.value,
+        payment_terms=subscription.payment_terms, po_number=subscription.po_number,
+        subtotal=subtotal, tax_total=tax_total, total=subtotal + tax_total,
+        bill_to=payer.bill_to(), issuer=policy.issuer(), language=payer.language(coverage),
+        charge_state=ChargeState.PENDING if payer.card_reference else ChargeState.NONE,
+    )
+    await InvoiceLine.bulk_create([_invoice_line(invoice, i, c, lines[c.line_id]) for i, c in enumerate(charges)])
+    await InvoiceTax.bulk_create([
+        InvoiceTax(invoice=invoice, category=t.category, rate=t.rate, taxable_amount=t.taxable_amount,
+                   tax_amount=t.tax_amount)
+        for t in taxes
+    ])
+    # The unique (order_line, period_start) key refuses a second bill for a period,
+    # whatever the code above decided: the whole invoice then rolls back.
+    await BilledCharge.bulk_create(
+        [BilledCharge(order_line_id=c.line_id, period_start=c.period_start, invoice=invoice) for c in charges]
+    )
+    await _enqueue_issued_email(invoice, payer)
+    return invoice
+
+
+def _invoice_line(invoice: Invoice, position: int, charge: DueCharge, line: OrderLine) -> InvoiceLine:
+    return InvoiceLine(
+        invoice=invoice, position=position, order_number=order_number(line.order_id), product=line.product,
+        description=line.description, period_start=charge.service.start, period_end=charge.service.end,
+        amount=charge.amount, tax_category=line.tax_category,
+    )
+
+
+def issued_email_key(invoice_id: int) -> str:
+    return f"invoice:{invoice_id}:issued"
+
+
+async def _enqueue_issued_email(invoice: Invoice, payer: Payer) -> None:
+    """One email per invoice, to the profile's billing email and CCs. Without a
+    profile (a card-paying coverage) there is no billing address: no email."""
+    profile = payer.profile
+    if profile is None:
+        return
+    await enqueue(
+        "invoice_issued",
+        to=[profile.billing_email], cc=list(profile.cc_emails or []), language=invoice.language,
+        data={
+            "company_name": profile.company_name, "invoice_number": invoice.number,
+            "total": Money(invoice.total, Currency(invoice.currency)), "due_date": invoice.due_date,
+            "po_number": invoice.po_number, "coverage": invoice.coverage.value,
+        },
+        dedup_key=issued_email_key(invoice.id), account_id=invoice.account_id,
+    )

@@ -1,0 +1,141 @@
+"""Issued invoices, their lines and taxes, the number counters, and the ledger of
+billed charges. An invoice row never changes after issue except its payment state
+(status, payment and card-charge fields)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from tortoise import fields
+from tortoise.models import Model
+
+from billing.payment_terms import PaymentTerms
+from billing.tax import TaxCategory
+from models.coverage import Coverage
+from models.orders import AMOUNT_DECIMALS, AMOUNT_DIGITS
+
+if TYPE_CHECKING:
+    from models.accounts import Account
+    from models.orders import OrderLine, Subscription
+
+
+class InvoiceStatus(str, Enum):
+    """Stored status; ``PAST_DUE`` is derived when read (``billing.invoice_status``)."""
+
+    ISSUED = "ISSUED"
+    PAID = "PAID"
+    VOID = "VOID"
+
+
+class ChargeState(str, Enum):
+    """The card charge of an invoice paid by card (``NONE`` when paid otherwise)."""
+
+    NONE = "NONE"
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    DECLINED = "DECLINED"
+
+
+def _amount() -> fields.DecimalField:
+    return fields.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS)
+
+
+class InvoiceCounter(Model):
+    """The last number issued per coverage and year, locked to allocate the next."""
+
+    id = fields.IntField(primary_key=True)
+    coverage = fields.CharEnumField(Coverage, max_length=10)
+    year = fields.SmallIntField()
+    last_sequence = fields.IntField(default=0)
+
+    class Meta:
+        table = "invoice_counters"
+        unique_together = (("coverage", "year"),)
+
+
+class Invoice(Model):
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "portal.Account", related_name="invoices", on_delete=fields.RESTRICT
+    )
+    subscription: fields.ForeignKeyRelation[Subscription] = fields.ForeignKeyField(
+        "portal.Subscription", related_name="invoices", db_index=True, on_delete=fields.RESTRICT
+    )
+    coverage = fields.CharEnumField(Coverage, max_length=10)
+    number = fields.CharField(max_length=32, db_index=True)
+    year = fields.SmallIntField()
+    sequence = fields.IntField()
+    issue_date = fields.DateField()
+    due_date = fields.DateField()
+    currency = fields.CharField(max_length=3)
+    payment_terms = fields.CharEnumField(PaymentTerms, max_length=16)
+    po_number = fields.CharField(max_length=100, null=True)
+    subtotal = _amount()
+    tax_total = _amount()
+    total = _amount()
+    bill_to = fields.JSONField()
+    issuer = fields.JSONField()
+    language = fields.CharField(max_length=2)
+    status = fields.CharEnumField(InvoiceStatus, max_length=10, default=InvoiceStatus.ISSUED)
+    paid_on = fields.DateField(null=True)
+    void_reason = fields.CharField(max_length=500, null=True)
+    charge_state = fields.CharEnumField(ChargeState, max_length=10, default=ChargeState.NONE)
+    charge_id = fields.CharField(max_length=200, null=True)
+    charge_error_code = fields.CharField(max_length=40, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "invoices"
+        unique_together = (("coverage", "number"), ("coverage", "year", "sequence"))
+        indexes = (("account_id", "issue_date"),)
+
+
+class InvoiceLine(Model):
+    id = fields.IntField(primary_key=True)
+    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
+        "portal.Invoice", related_name="lines", db_index=True, on_delete=fields.CASCADE
+    )
+    position = fields.SmallIntField()
+    order_number = fields.CharField(max_length=20)
+    product = fields.CharField(max_length=100)
+    description = fields.CharField(max_length=500)
+    period_start = fields.DateField()
+    period_end = fields.DateField()
+    amount = _amount()
+    tax_category = fields.CharEnumField(TaxCategory, max_length=10)
+
+    class Meta:
+        table = "invoice_lines"
+
+
+class InvoiceTax(Model):
+    id = fields.IntField(primary_key=True)
+    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
+        "portal.Invoice", related_name="taxes", db_index=True, on_delete=fields.CASCADE
+    )
+    category = fields.CharEnumField(TaxCategory, max_length=10)
+    rate = fields.DecimalField(max_digits=5, decimal_places=4)
+    taxable_amount = _amount()
+    tax_amount = _amount()
+
+    class Meta:
+        table = "invoice_taxes"
+
+
+class BilledCharge(Model):
+    """One order line billed for one period. The unique key makes the database
+    itself refuse to bill a line for a period twice."""
+
+    id = fields.IntField(primary_key=True)
+    order_line: fields.ForeignKeyRelation[OrderLine] = fields.ForeignKeyField(
+        "portal.OrderLine", related_name="billed", on_delete=fields.RESTRICT
+    )
+    period_start = fields.DateField()
+    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
+        "portal.Invoice", related_name="charges", db_index=True, on_delete=fields.RESTRICT
+    )
+
+    class Meta:
+        table = "billed_charges"
+        unique_together = (("order_line", "period_start"),)

@@ -1,0 +1,1 @@
+"""The invoicing feature's GraphQL layer: orders, subscriptions, invoices, runs."""

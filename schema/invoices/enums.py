@@ -1,0 +1,29 @@
+"""GraphQL enums of the invoicing feature (the domain's enums, exposed)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from billing.invoice_status import DisplayStatus
+from billing.payment_terms import PaymentTerms
+from billing.periods import BillingFrequency
+from billing.tax import TaxCategory
+from models.outbox import OutboxStatus
+
+InvoiceStatusEnum = strawberry.enum(
+    DisplayStatus, name="InvoiceStatus",
+    description="ISSUED (open), PAST_DUE (open after its due date), PAID or VOID.",
+)
+BillingFrequencyEnum = strawberry.enum(
+    BillingFrequency, name="BillingFrequency", description="How often a subscription is invoiced, in advance or in arrears."
+)
+PaymentTermsEnum = strawberry.enum(
+    PaymentTerms, name="PaymentTerms",
+    description="NET_30 (30 days after the invoice date) or EOM_FOLLOWING (end of the following month).",
+)
+TaxCategoryEnum = strawberry.enum(
+    TaxCategory, name="TaxCategory", description="JP consumption tax category: STANDARD 10 %, REDUCED 8 %, EXEMPT."
+)
+EmailStatusEnum = strawberry.enum(
+    OutboxStatus, name="InvoiceEmailStatus", description="Where the invoice email stands in the outbox."
+)

@@ -1,0 +1,158 @@
+"""Invoice output types: the invoice, its lines, taxes, bill-to snapshot, issuer
+and email."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from billing.invoice_status import display_status, today_utc
+from billing.invoices import invoice_by_id
+from billing.money import Currency, Money
+from models.invoices import Invoice, InvoiceLine, InvoiceTax
+from schema.context import Info
+from schema.invoices.enums import (
+    EmailStatusEnum,
+    InvoiceStatusEnum,
+    PaymentTermsEnum,
+    TaxCategoryEnum,
+)
+from schema.payment.enums import CoverageEnum
+from schema.types.money import CurrencyEnum, MoneyType
+
+
+def money(amount: Decimal, currency: str) -> MoneyType:
+    return MoneyType.from_domain(Money(amount, Currency(currency)))
+
+
+@strawberry.type(description="One charge on an invoice: an order's product for a service period.")
+class InvoiceLineType:
+    order_number: str = strawberry.field(description="The order this line bills.")
+    product: str = strawberry.field(description="The product.")
+    description: str = strawberry.field(description="What the line is for.")
+    period_start: date = strawberry.field(description="First day of service billed (inclusive).")
+    period_end: date = strawberry.field(description="Last day of service billed (inclusive).")
+    amount: MoneyType = strawberry.field(description="The prorated amount, rounded half-up at the line.")
+    tax_category: TaxCategoryEnum = strawberry.field(description="The line's tax category.")  # type: ignore[valid-type]
+
+    @classmethod
+    def from_model(cls, row: InvoiceLine, currency: str) -> InvoiceLineType:
+        return cls(
+            order_number=row.order_number, product=row.product, description=row.description,
+            period_start=row.period_start, period_end=row.period_end, amount=money(row.amount, currency),
+            tax_category=row.tax_category,
+        )
+
+
+@strawberry.type(description="Consumption tax of one rate on one invoice, computed once on that rate's subtotal.")
+class InvoiceTaxType:
+    tax_category: TaxCategoryEnum = strawberry.field(description="The category.")  # type: ignore[valid-type]
+    rate: Decimal = strawberry.field(description="The rate, e.g. 0.10.")
+    taxable_amount: MoneyType = strawberry.field(description="The subtotal of the lines at this rate.")
+    tax_amount: MoneyType = strawberry.field(description="The tax at this rate, rounded once.")
+
+    @classmethod
+    def from_model(cls, row: InvoiceTax, currency: str) -> InvoiceTaxType:
+        return cls(
+            tax_category=row.category, rate=row.rate.normalize(), taxable_amount=money(row.taxable_amount, currency),
+            tax_amount=money(row.tax_amount, currency),
+        )
+
+
+@strawberry.type(description="Who the invoice is addressed to, as it was when it was issued (never changes).")
+class InvoiceBillTo:
+    company_name: str = strawberry.field(description="The company invoiced (the recipient's name).")
+    department: str | None = strawberry.field(default=None, description="The department, if any.")
+    contact_name: str | None = strawberry.field(default=None, description="The person addressed.")
+    billing_email: str | None = strawberry.field(default=None, description="Where the invoice was emailed.")
+    cc_emails: list[str] = strawberry.field(default_factory=list, description="Addresses copied.")
+    postal_code: str | None = strawberry.field(default=None, description="Postal code.")
+    country: str | None = strawberry.field(default=None, description="ISO 3166 two-letter country code.")
+    region: str | None = strawberry.field(default=None, description="Prefecture, state or region.")
+    city: str | None = strawberry.field(default=None, description="City, ward or town.")
+    address_lines: list[str] = strawberry.field(default_factory=list, description="Street address lines.")
+    tax_registration_number: str | None = strawberry.field(default=None, description="The recipient's registration number.")
+
+    @classmethod
+    def from_snapshot(cls, snapshot: dict[str, Any]) -> InvoiceBillTo:
+        names = cls.__annotations__.keys()
+        return cls(**{k: v for k, v in snapshot.items() if k in names and v is not None})
+
+
+@strawberry.type(description="Who issued the invoice (a qualified invoice names the issuer's registration number).")
+class Issuer:
+    name: str = strawberry.field(description="The issuer's name.")
+    registration_number: str | None = strawberry.field(description="The issuer's qualified-invoice registration number.")
+
+
+@strawberry.type(description="The email sent when the invoice was issued.")
+class InvoiceNotification:
+    status: EmailStatusEnum = strawberry.field(description="Pending, sent or failed.")  # type: ignore[valid-type]
+    sent_at: datetime | None = strawberry.field(description="When the mail server accepted it (UTC).")
+    recipients: list[str] = strawberry.field(description="The billing email and the CCs.")
+
+
+@strawberry.type(name="Invoice", description="An issued invoice. Immutable except for its payment state.")
+class InvoiceNode(relay.Node):
+    id: relay.NodeID[str]
+    number: str = strawberry.field(description="Unique, gapless per coverage, e.g. JP-2026-000001.")
+    coverage: CoverageEnum = strawberry.field(description="JP or GLOBAL.")  # type: ignore[valid-type]
+    status: InvoiceStatusEnum = strawberry.field(description="ISSUED, PAST_DUE, PAID or VOID.")  # type: ignore[valid-type]
+    issue_date: date = strawberry.field(description="The day it was issued (the invoice date).")
+    due_date: date = strawberry.field(description="When payment is due, by the payment terms.")
+    paid_on: date | None = strawberry.field(description="When it was paid, if it was.")
+    currency: CurrencyEnum = strawberry.field(description="JPY on JP, USD on GLOBAL.")  # type: ignore[valid-type]
+    payment_terms: PaymentTermsEnum = strawberry.field(description="The terms it was issued under.")  # type: ignore[valid-type]
+    po_number: str | None = strawberry.field(description="The PO number at issue, if any.")
+    subtotal: MoneyType = strawberry.field(description="Sum of the lines.")
+    tax_total: MoneyType = strawberry.field(description="Sum of the per-rate taxes.")
+    total: MoneyType = strawberry.field(description="Subtotal plus tax.")
+    bill_to: InvoiceBillTo = strawberry.field(description="The bill-to snapshot taken at issue.")
+    issuer: Issuer = strawberry.field(description="The issuer.")
+    model: strawberry.Private[Invoice]
+
+    @classmethod
+    def from_model(cls, row: Invoice) -> InvoiceNode:
+        c = row.currency
+        return cls(
+            id=str(row.id), number=row.number, coverage=row.coverage,
+            status=display_status(row.status, row.due_date, today_utc()), issue_date=row.issue_date,
+            due_date=row.due_date, paid_on=row.paid_on, currency=Currency(c), payment_terms=row.payment_terms,
+            po_number=row.po_number, subtotal=money(row.subtotal, c), tax_total=money(row.tax_total, c),
+            total=money(row.total, c), bill_to=InvoiceBillTo.from_snapshot(row.bill_to),
+            issuer=Issuer(name=row.issuer["name"], registration_number=row.issuer.get("registration_number")),
+            model=row,
+        )
+
+    @strawberry.field(description="The lines, in order.")
+    async def lines(self, info: Info) -> list[InvoiceLineType]:
+        rows = await info.context.loaders.invoice_lines.load(self.model.id)
+        return [InvoiceLineType.from_model(row, self.model.currency) for row in rows]
+
+    @strawberry.field(description="Tax per rate (JP); empty where the coverage is untaxed.")
+    async def taxes(self, info: Info) -> list[InvoiceTaxType]:
+        rows = await info.context.loaders.invoice_taxes.load(self.model.id)
+        return [InvoiceTaxType.from_model(row, self.model.currency) for row in rows]
+
+    @strawberry.field(description="How the issue email went; null when there was no billing address.")
+    async def notification(self, info: Info) -> InvoiceNotification | None:
+        row = await info.context.loaders.invoice_emails.load(self.model.id)
+        if row is None:
+            return None
+        return InvoiceNotification(status=row.status, sent_at=row.sent_at, recipients=[*row.to_addresses, *row.cc_addresses])
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[InvoiceNode | None]:
+        """Only the caller's own invoices resolve (any for staff)."""
+        results: list[InvoiceNode | None] = []
+        for node_id in node_ids:
+            row = await invoice_by_id(info.context.caller, int(node_id)) if node_id.isdigit() else None
+            results.append(cls.from_model(row) if row else None)
+        return results

@@ -1,0 +1,107 @@
+"""Subscription and order output types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import strawberry
+from strawberry import relay
+
+from billing.invoices import order_line_by_id, subscription_by_id
+from billing.money import Currency, Money
+from billing.purchase_orders import is_held
+from models.orders import Order, OrderLine, Subscription, order_number
+from schema.context import Info
+from schema.invoices.enums import BillingFrequencyEnum, PaymentTermsEnum, TaxCategoryEnum
+from schema.payment.enums import CoverageEnum
+from schema.types.money import MoneyType
+
+
+@strawberry.type(name="OrderLine", description="A product ordered on a subscription; billable from its activation.")
+class OrderLineNode(relay.Node):
+    id: relay.NodeID[str]
+    order_number: str = strawberry.field(description="The order it was booked on.")
+    booked_on: date = strawberry.field(description="When the order was booked.")
+    product: str = strawberry.field(description="The product.")
+    description: str = strawberry.field(description="What it is.")
+    monthly_amount: MoneyType = strawberry.field(description="Price per month per unit.")
+    quantity: int = strawberry.field(description="Units.")
+    tax_category: TaxCategoryEnum = strawberry.field(description="JP tax category.")  # type: ignore[valid-type]
+    pooled: bool = strawberry.field(description="Pooled capacity (never prorated).")
+    activated_on: date | None = strawberry.field(description="When it was provisioned; null until then.")
+
+    @classmethod
+    def from_model(cls, row: OrderLine, order: Order, currency: Currency) -> OrderLineNode:
+        return cls(
+            id=str(row.id), order_number=order_number(row.order_id), booked_on=order.booked_on, product=row.product,
+            description=row.description, monthly_amount=MoneyType.from_domain(Money(row.monthly_amount, currency)),
+            quantity=row.quantity, tax_category=row.tax_category, pooled=row.pooled, activated_on=row.activated_on,
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[OrderLineNode | None]:
+        results: list[OrderLineNode | None] = []
+        for node_id in node_ids:
+            row = await order_line_by_id(info.context.caller, int(node_id)) if node_id.isdigit() else None
+            currency = row and Currency(row.subscription.coverage.currency_code)
+            results.append(cls.from_model(row, row.order, currency) if row and currency else None)
+        return results
+
+
+@strawberry.type(name="Subscription", description="A term on one coverage; its orders' lines co-terminate at its end.")
+class SubscriptionNode(relay.Node):
+    id: relay.NodeID[str]
+    coverage: CoverageEnum = strawberry.field(description="JP or GLOBAL.")  # type: ignore[valid-type]
+    term_start: date = strawberry.field(description="First day of the term.")
+    term_end: date = strawberry.field(description="Last day of the term (every line co-terminates here).")
+    billing_frequency: BillingFrequencyEnum = strawberry.field(description="How often it is invoiced.")  # type: ignore[valid-type]
+    payment_terms: PaymentTermsEnum = strawberry.field(description="The terms of its invoices.")  # type: ignore[valid-type]
+    po_number: str | None = strawberry.field(description="The PO number put on invoices issued from now on.")
+    po_required: bool = strawberry.field(description="Whether invoices need a PO number (or an exemption).")
+    po_exemption_filed: bool = strawberry.field(description="Whether the PO exemption form is on file.")
+    on_hold: bool = strawberry.field(description="True while invoices are held for want of a PO or an exemption.")
+    model: strawberry.Private[Subscription]
+
+    @classmethod
+    def from_model(cls, row: Subscription) -> SubscriptionNode:
+        return cls(
+            id=str(row.id), coverage=row.coverage, term_start=row.term_start, term_end=row.term_end,
+            billing_frequency=row.billing_frequency, payment_terms=row.payment_terms, po_number=row.po_number,
+            po_required=row.po_required, po_exemption_filed=row.po_exemption_filed_at is not None,
+            on_hold=is_held(row), model=row,
+        )
+
+    @strawberry.field(description="The lines of all its orders, by order.")
+    async def lines(self, info: Info) -> list[OrderLineNode]:
+        rows = await info.context.loaders.subscription_lines.load(self.model.id)
+        currency = Currency(self.model.coverage.currency_code)
+        return [OrderLineNode.from_model(row, row.order, currency) for row in rows]
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[SubscriptionNode | None]:
+        results: list[SubscriptionNode | None] = []
+        for node_id in node_ids:
+            row = await subscription_by_id(info.context.caller, int(node_id)) if node_id.isdigit() else None
+            results.append(cls.from_model(row) if row else None)
+        return results
+
+
+@strawberry.type(name="Order", description="An order booked on a subscription.")
+class OrderType:
+    number: str = strawberry.field(description="The order number shown on invoice lines.")
+    booked_on: date = strawberry.field(description="When it was booked.")
+    subscription: SubscriptionNode = strawberry.field(description="The subscription it belongs to.")
+    lines: list[OrderLineNode] = strawberry.field(description="Its lines (activate them by id).")
+
+
+def order_type(order: Order, subscription: Subscription, lines: list[OrderLine]) -> OrderType:
+    currency = Currency(subscription.coverage.currency_code)
+    return OrderType(
+        number=order.number, booked_on=order.booked_on, subscription=SubscriptionNode.from_model(subscription),
+        lines=[OrderLineNode.from_model(row, order, currency) for row in lines],
+    )
+
+

@@ -1,0 +1,47 @@
+"""``portal billing run --as-of``, run as a real process against a SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.context import TortoiseContext
+
+from billing.accounts import create_account
+from models.config import tortoise_config
+from models.invoices import Invoice
+from tests.support.invoicing import activate, book, line
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _portal(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}, "PORTAL_DATABASE_URL": database_url}
+    return subprocess.run([sys.executable, "-m", "api.cli", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
+
+
+async def test_billing_run_issues_what_is_due_once_and_prints_a_report(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path}/cli.sqlite3"
+    EXECUTOR_CACHE.clear()
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url), _enable_global_fallback=True)
+        await ctx.generate_schemas()
+        account = await create_account("Acme", "alice")
+        _, (row,) = await book(account, [line("X", "10.00")], booked_on=date(2026, 3, 1), start=date(2026, 3, 1),
+                               end=date(2027, 2, 28))
+        await activate(row, date(2026, 3, 1))
+    first = _portal(url, "billing", "run", "--as-of", "2026-03-01")
+    second = _portal(url, "billing", "run", "--as-of", "2026-03-01")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["issued"] == ["GL-2026-000001"]
+    assert json.loads(second.stdout)["issued"] == []
+    assert _portal(url, "billing", "run", "--as-of", "March").returncode == 2
+    EXECUTOR_CACHE.clear()
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url), _enable_global_fallback=True)
+        assert await Invoice.all().count() == 1

@@ -1,0 +1,72 @@
+"""Helpers for the invoicing tests: book orders, activate lines, give a coverage
+an invoice profile or a card, as the real use cases (or plain rows) would."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from billing.billing_run import RunReport
+from billing.billing_run import run_billing as _run_billing
+from billing.caller import Caller
+from billing.gateway import TestGateway
+from billing.orders import LineRequest, OrderRequest, activate_order_line, create_order
+from billing.payment_terms import PaymentTerms
+from billing.periods import BillingFrequency
+from billing.policy import BillingPolicy
+from billing.tax import TaxCategory
+from models.accounts import Account
+from models.coverage import Coverage
+from models.invoice_profile import DeliveryMethod, InvoiceProfile, Language
+from models.orders import Order, OrderLine
+from models.payment import PaymentMethod, PaymentSettings
+
+STAFF = Caller(subject="staff-1", scopes=frozenset({"admin"}), client_id="test")
+
+
+def line(product: str, monthly: str, *, quantity: int = 1, tax: TaxCategory = TaxCategory.STANDARD,
+         pooled: bool = False) -> LineRequest:
+    return LineRequest(product, f"{product} service", Decimal(monthly), quantity, tax, pooled)
+
+
+async def book(
+    account: Account, lines: Sequence[LineRequest], *, booked_on: date, start: date | None = None,
+    end: date | None = None, coverage: Coverage = Coverage.GLOBAL,
+    frequency: BillingFrequency = BillingFrequency.ANNUAL_IN_ADVANCE, terms: PaymentTerms | None = None,
+    subscription_id: int | None = None, policy: BillingPolicy | None = None, **extra: Any,
+) -> tuple[Order, list[OrderLine]]:
+    request = OrderRequest(
+        account_id=account.id, coverage=coverage, booked_on=booked_on, lines=list(lines),
+        subscription_id=subscription_id, start_date=start, end_date=end,
+        billing_frequency=None if subscription_id else frequency, payment_terms=terms, **extra,
+    )
+    booked = await create_order(STAFF, request, policy or BillingPolicy(card_countries=frozenset()))
+    return booked.order, booked.lines
+
+
+async def activate(row: OrderLine, day: date) -> None:
+    await activate_order_line(STAFF, row.id, day)
+
+
+async def give_profile(
+    account: Account, coverage: Coverage, *, language: Language = Language.EN, email: str = "ap@acme.test",
+    ccs: Sequence[str] = (), country: str = "JP", method: PaymentMethod = PaymentMethod.INVOICE,
+    card_reference: str | None = None,
+) -> InvoiceProfile:
+    profile = await InvoiceProfile.create(
+        account=account, company_name="Acme IoT K.K.", contact_name="Hanako Yamada", billing_email=email,
+        cc_emails=list(ccs), phone="+81-3-0000-0000", postal_code="100-0001", country=country, city="Tokyo",
+        address_lines=["1-1 Chiyoda"], delivery_method=DeliveryMethod.EMAIL, language=language,
+    )
+    await PaymentSettings.create(
+        account=account, coverage=coverage, payment_method=method, invoice_profile=profile,
+        card_reference=card_reference, card_brand="visa" if card_reference else None,
+    )
+    return profile
+
+
+async def run_billing(as_of: date, *, policy: BillingPolicy | None = None, gateway: Any = None) -> RunReport:
+    """A billing run with the default policy and the built-in test gateway."""
+    return await _run_billing(as_of, policy=policy or BillingPolicy(), gateway=gateway or TestGateway())

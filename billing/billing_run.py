@@ -102,7 +102,7 @@ async def bill_subscription(
         if not charges:
             return Outcome.NOTHING_DUE, None
         account = await Account.get(id=subscription.account_id)
-        payer = await load_payer(subscription, account.name)
+        payer = await load_payer(subscription.account_id, subscription.coverage, account.name)
         if is_held(subscription):
             await notify_hold(subscription, payer)
             return Outcome.HELD, None

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from tortoise.transactions import in_transaction
 
 from billing.gateway import ChargeResult, PaymentGateway
+from billing.invoice_issue import load_payer
 from billing.money import Currency, Money
-from models.invoice_profile import InvoiceProfile
+from models.accounts import Account
 from models.invoices import ChargeState, Invoice, InvoiceStatus
 from models.payment import PaymentSettings
 from notifications.outbox import enqueue
@@ -62,20 +63,22 @@ async def _record(invoice_id: int, result: ChargeResult) -> ChargeOutcome:
 
 async def _mark_card_in_error(invoice: Invoice, code: str) -> None:
     """The coverage shows the card's error code; the customer is told by email
-    (at the billing address of the coverage's profile, when it has one)."""
+    (see ``billing.mail_recipients`` for the address)."""
     settings = await PaymentSettings.filter(account_id=invoice.account_id, coverage=invoice.coverage).select_for_update().first()
     if settings is None:
         return
     settings.card_error_code = code
     await settings.save(update_fields=["card_error_code", "updated_at"])
-    profile = await InvoiceProfile.get_or_none(id=settings.invoice_profile_id) if settings.invoice_profile_id else None
-    if profile is None:
+    account = await Account.get(id=invoice.account_id)
+    payer = await load_payer(invoice.account_id, invoice.coverage, account.name)
+    recipients = payer.recipients(invoice.coverage)
+    if recipients is None:
         return
     await enqueue(
         "card_payment_failed",
-        to=[profile.billing_email], cc=list(profile.cc_emails or []), language=invoice.language,
+        to=recipients.to, cc=recipients.cc, language=invoice.language,
         data={
-            "company_name": profile.company_name, "invoice_number": invoice.number,
+            "company_name": recipients.company_name, "invoice_number": invoice.number,
             "total": Money(invoice.total, Currency(invoice.currency)), "error_code": code,
             "coverage": invoice.coverage.value,
         },

@@ -9,8 +9,11 @@ from tortoise.transactions import in_transaction
 from billing.caller import Caller
 from billing.errors import BusinessError, ErrorCode
 from billing.gateway import CardRefused, PaymentGateway
+from billing.mail_recipients import default_language
 from billing.payment_settings import CoverageSettings, coverage_settings, lock_coverages, require_writer
+from billing.profile_validation import is_email
 from models.coverage import Coverage
+from models.invoice_profile import Language
 from models.payment import PaymentMethod, PaymentSettings
 
 _SWITCH_FIELD = "confirmSwitchFromInvoice"
@@ -27,18 +30,41 @@ def _refuse_unconfirmed_switch(row: PaymentSettings | None, confirmed: bool) -> 
         )
 
 
+def _receipt_email(row: PaymentSettings | None, given: str | None) -> str:
+    """The address card invoices are mailed to: the one given, else the one on file."""
+    if given is not None:
+        given = given.strip()
+        if not is_email(given):
+            raise BusinessError.single(ErrorCode.INVALID, "receiptEmail is not a valid email address.", "receiptEmail")
+        return given
+    if row is not None and row.receipt_email:
+        return row.receipt_email
+    raise BusinessError.single(
+        ErrorCode.REQUIRED, "receiptEmail is required: invoices paid by card are emailed there.", "receiptEmail"
+    )
+
+
 async def register_credit_card(
-    caller: Caller, gateway: PaymentGateway, coverage: Coverage, token: str, *, confirm_switch: bool = False
+    caller: Caller,
+    gateway: PaymentGateway,
+    coverage: Coverage,
+    token: str,
+    *,
+    confirm_switch: bool = False,
+    receipt_email: str | None = None,
+    receipt_language: Language | None = None,
 ) -> CoverageSettings:
     """Attach the tokenised card to ``coverage`` and make it pay by card.
 
     A refused token changes nothing (the previous card stays). A coverage paying by
     invoice switches only when ``confirm_switch`` is set; it then leaves its
-    invoice profile (a merged partner coverage keeps it).
+    invoice profile (a merged partner coverage keeps it). Invoices paid by card are
+    emailed to ``receipt_email`` (required with the first card, kept afterwards).
     """
     account_id = require_writer(caller)
     current = await PaymentSettings.get_or_none(account_id=account_id, coverage=coverage)
     _refuse_unconfirmed_switch(current, confirm_switch)
+    _receipt_email(current, receipt_email)
     result = await gateway.attach_card(token.strip())
     if isinstance(result, CardRefused):
         raise BusinessError.single(_REFUSALS.get(result.code, ErrorCode.CARD_DECLINED), result.message, "token")
@@ -50,6 +76,8 @@ async def register_credit_card(
         row.card_exp_month, row.card_exp_year = result.exp_month, result.exp_year
         row.card_reference, row.card_error_code = result.reference, None
         row.invoice_profile_id = None
+        row.receipt_email = _receipt_email(row, receipt_email)
+        row.receipt_language = receipt_language or row.receipt_language or default_language(coverage)
         await row.save()
     return await coverage_settings(account_id, coverage)
 

@@ -4,6 +4,7 @@ the email in the outbox. Either all of it is written or none."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -11,6 +12,7 @@ from decimal import Decimal
 
 from billing.charges import DueCharge
 from billing.invoice_numbers import allocate_number
+from billing.mail_recipients import MailRecipients, default_language, mail_recipients
 from billing.money import Currency, Money, from_minor_units, to_minor_units
 from billing.payment_terms import due_date
 from billing.policy import BillingPolicy
@@ -44,16 +46,16 @@ class Payer:
             return self.profile.bill_to()
         return {"company_name": self.account_name}
 
+    def recipients(self, coverage: Coverage) -> MailRecipients | None:
+        return mail_recipients(coverage, self.settings, self.profile, self.account_name)
+
     def language(self, coverage: Coverage) -> str:
-        if self.profile is not None:
-            return self.profile.language.value
-        return "ja" if coverage is Coverage.JP else "en"
+        recipients = self.recipients(coverage)
+        return recipients.language if recipients else default_language(coverage).value
 
 
-async def load_payer(subscription: Subscription, account_name: str) -> Payer:
-    settings = await PaymentSettings.filter(
-        account_id=subscription.account_id, coverage=subscription.coverage
-    ).first()
+async def load_payer(account_id: uuid.UUID, coverage: Coverage, account_name: str) -> Payer:
+    settings = await PaymentSettings.filter(account_id=account_id, coverage=coverage).first()
     profile = None
     if settings is not None and settings.invoice_profile_id is not None:
         profile = await InvoiceProfile.get_or_none(id=settings.invoice_profile_id)
@@ -121,16 +123,16 @@ def issued_email_key(invoice_id: int) -> str:
 
 
 async def _enqueue_issued_email(invoice: Invoice, payer: Payer) -> None:
-    """One email per invoice, to the profile's billing email and CCs. Without a
-    profile (a card-paying coverage) there is no billing address: no email."""
-    profile = payer.profile
-    if profile is None:
+    """One email per invoice: to the profile's billing email and CCs, or to a card
+    payer's receipt address (see ``billing.mail_recipients``)."""
+    recipients = payer.recipients(invoice.coverage)
+    if recipients is None:  # only data from before receipt addresses were required
         return
     await enqueue(
         "invoice_issued",
-        to=[profile.billing_email], cc=list(profile.cc_emails or []), language=invoice.language,
+        to=recipients.to, cc=recipients.cc, language=invoice.language,
         data={
-            "company_name": profile.company_name, "invoice_number": invoice.number,
+            "company_name": recipients.company_name, "invoice_number": invoice.number,
             "total": Money(invoice.total, Currency(invoice.currency)), "due_date": invoice.due_date,
             "po_number": invoice.po_number, "coverage": invoice.coverage.value,
         },

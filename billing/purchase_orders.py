@@ -30,14 +30,14 @@ def hold_notice_key(subscription: Subscription) -> str:
 
 
 async def notify_hold(subscription: Subscription, payer: Payer) -> None:
-    """Tell the customer once per hold why nothing was issued (needs a profile)."""
-    profile = payer.profile
-    if profile is None:
+    """Tell the customer once per hold why nothing was issued."""
+    recipients = payer.recipients(subscription.coverage)
+    if recipients is None:
         return
     await enqueue(
         "invoice_held_for_po",
-        to=[profile.billing_email], cc=list(profile.cc_emails or []), language=payer.language(subscription.coverage),
-        data={"company_name": profile.company_name, "subscription": f"SUB-{subscription.id:06d}",
+        to=recipients.to, cc=recipients.cc, language=recipients.language,
+        data={"company_name": recipients.company_name, "subscription": f"SUB-{subscription.id:06d}",
               "coverage": subscription.coverage.value},
         dedup_key=hold_notice_key(subscription), account_id=subscription.account_id,
     )

@@ -15,6 +15,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from models.coverage import Coverage
+from models.invoice_profile import Language
 
 if TYPE_CHECKING:
     from models.accounts import Account
@@ -42,6 +43,9 @@ class PaymentSettings(Model):
     card_exp_year = fields.SmallIntField(null=True)
     card_reference = fields.CharField(max_length=200, null=True)
     card_error_code = fields.CharField(max_length=40, null=True)
+    # Where a card-paying coverage's invoice emails go (it has no invoice profile).
+    receipt_email = fields.CharField(max_length=254, null=True)
+    receipt_language = fields.CharEnumField(Language, max_length=2, null=True)
     invoice_profile: fields.ForeignKeyNullableRelation[InvoiceProfile] = fields.ForeignKeyField(
         "portal.InvoiceProfile", related_name="payment_settings", null=True, on_delete=fields.SET_NULL
     )

@@ -26,6 +26,14 @@ class RegisterCreditCardInput:
     confirm_switch_from_invoice: bool = strawberry.field(
         default=False, description="Required to be true when the coverage pays by invoice today."
     )
+    receipt_email: str | None = strawberry.field(
+        default=None,
+        description="Where invoices paid by this card are emailed. Required with a coverage's first card; "
+        "omitted later, the address on file is kept.",
+    )
+    receipt_language: LanguageEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Language of those emails; default: the one on file, else ja for JP and en for GLOBAL."
+    )
 
 
 @strawberry.input(description="An application to pay a coverage by invoice.")

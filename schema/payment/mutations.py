@@ -56,6 +56,8 @@ class PaymentMutations:
             register_credit_card(
                 ctx.caller, ctx.payment_gateway, input.coverage, input.token,
                 confirm_switch=input.confirm_switch_from_invoice,
+                receipt_email=input.receipt_email,
+                receipt_language=input.receipt_language,
             )
         )
         settings = view and PaymentSettings.from_domain(view)

@@ -41,6 +41,10 @@ class CreditCard:
     error_code: str | None = strawberry.field(
         description="Why the card is in error (e.g. CARD_DECLINED) until another card is registered; null when fine."
     )
+    receipt_email: str | None = strawberry.field(description="Where invoices paid by this card are emailed.")
+    receipt_language: LanguageEnum | None = strawberry.field(  # type: ignore[valid-type]
+        description="The language of those emails."
+    )
 
 
 @strawberry.type(description="One field changed by one edit of an invoice profile.")
@@ -184,6 +188,7 @@ class PaymentSettings:
             card = CreditCard(
                 brand=row.card_brand or "", last4=row.card_last4 or "", exp_month=row.card_exp_month or 0,
                 exp_year=row.card_exp_year or 0, error_code=row.card_error_code,
+                receipt_email=row.receipt_email, receipt_language=row.receipt_language,
             )
         return cls(
             coverage=view.coverage,

@@ -134,6 +134,19 @@ async def test_a_card_paying_coverage_is_charged_on_issue_and_marked_paid(accoun
     assert list(gateway.charges) == [invoice.number]
 
 
+async def test_a_card_payer_without_profile_gets_the_invoice_email_at_its_receipt_address(account: Account) -> None:
+    await PaymentSettings.create(account=account, coverage=Coverage.JP, payment_method=PaymentMethod.CREDIT_CARD,
+                                 card_reference="card_declinecharge_0002_122030", card_brand="declinecharge",
+                                 receipt_email="cards@acme.test")
+    await _active_subscriptions(account, 1, coverage=Coverage.JP)
+    (number,) = (await run_billing(D(2026, 3, 1), gateway=TestGateway())).issued
+    messages = {m.kind: m for m in await OutboxMessage.all()}
+    assert set(messages) == {"invoice_issued", "card_payment_failed"}
+    for message in messages.values():
+        assert (message.to_addresses, message.language) == (["cards@acme.test"], "ja")
+    assert messages["invoice_issued"].data["invoice_number"] == number
+
+
 async def test_a_declined_card_leaves_the_invoice_issued_and_tells_the_customer(account: Account) -> None:
     await give_profile(account, Coverage.GLOBAL, method=PaymentMethod.CREDIT_CARD,
                        card_reference="card_declinecharge_0002_122030")

@@ -68,7 +68,7 @@ mutation Unmerge($coverage: Coverage!) {
 REGISTER_CARD = """
 mutation Card($input: RegisterCreditCardInput!) {
   registerCreditCard(input: $input) {
-    paymentSettings { coverage paymentMethod creditCard { brand last4 expMonth expYear errorCode } invoiceProfile { id } }
+    paymentSettings { coverage paymentMethod creditCard { brand last4 expMonth expYear errorCode receiptEmail receiptLanguage } invoiceProfile { id } }
     errors { code field message }
   }
 }

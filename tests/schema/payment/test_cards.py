@@ -11,7 +11,7 @@ from tests.support.payment import OWNER_SCOPES, REGISTER_CARD, SETTINGS, invoice
 
 
 async def register(gql, token, coverage, token_value, **extra):
-    variables = {"input": {"coverage": coverage, "token": token_value, **extra}}
+    variables = {"input": {"coverage": coverage, "token": token_value, "receiptEmail": "cards@acme.test", **extra}}
     return payload(await gql(REGISTER_CARD, token, variables), "registerCreditCard")
 
 
@@ -22,6 +22,7 @@ async def test_a_card_is_registered_and_replaced(gql, token_for, account):
     assert first["paymentSettings"]["paymentMethod"] == "CREDIT_CARD"
     assert first["paymentSettings"]["creditCard"] == {
         "brand": "visa", "last4": "4242", "expMonth": 12, "expYear": 2030, "errorCode": None,
+        "receiptEmail": "cards@acme.test", "receiptLanguage": "EN",
     }
     second = await register(gql, owner, "GLOBAL", "tok_mastercard_4444_01_2031")
     assert second["paymentSettings"]["creditCard"]["last4"] == "4444"
@@ -73,3 +74,19 @@ async def test_a_card_in_error_shows_its_code_until_another_card_is_registered(g
     assert shown["creditCard"]["errorCode"] == "CARD_DECLINED"
     replaced = await register(gql, owner, "GLOBAL", "tok_visa_4242_12_2030")
     assert replaced["paymentSettings"]["creditCard"]["errorCode"] is None
+
+
+async def test_the_first_card_needs_a_receipt_address_and_later_cards_keep_it(gql, token_for, account):
+    owner = await token_for("owner", OWNER_SCOPES)
+    missing = await register(gql, owner, "GLOBAL", "tok_visa_4242_12_2030", receiptEmail=None)
+    assert [(e["code"], e["field"]) for e in missing["errors"]] == [("REQUIRED", "receiptEmail")]
+    assert missing["paymentSettings"] is None
+    bad = await register(gql, owner, "GLOBAL", "tok_visa_4242_12_2030", receiptEmail="not-an-address")
+    assert [(e["code"], e["field"]) for e in bad["errors"]] == [("INVALID", "receiptEmail")]
+
+    first = await register(gql, owner, "JP", "tok_visa_4242_12_2030", receiptEmail="ap@acme.test")
+    card = first["paymentSettings"]["creditCard"]
+    assert (card["receiptEmail"], card["receiptLanguage"]) == ("ap@acme.test", "JA")
+    later = await register(gql, owner, "JP", "tok_visa_5555_12_2031", receiptEmail=None, receiptLanguage="EN")
+    card = later["paymentSettings"]["creditCard"]
+    assert (card["last4"], card["receiptEmail"], card["receiptLanguage"]) == ("5555", "ap@acme.test", "EN")

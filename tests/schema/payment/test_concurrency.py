@@ -89,7 +89,7 @@ async def test_concurrent_first_writes_create_each_coverage_row_once(gql, token_
         pytest.skip("real concurrency needs PostgreSQL (SQLite serialises transactions in-process)")
     owner = await token_for("owner", OWNER_SCOPES)
     cards = [
-        gql(REGISTER_CARD, owner, {"input": {"coverage": side, "token": f"tok_visa_{1000 + i}_12_2030"}})
+        gql(REGISTER_CARD, owner, {"input": {"coverage": side, "token": f"tok_visa_{1000 + i}_12_2030", "receiptEmail": "cards@acme.test"}})
         for i in range(5)
         for side in ("JP", "GLOBAL")
     ]

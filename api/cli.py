@@ -202,7 +202,7 @@ def _add_notification_commands(sub: Any) -> None:
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     from api.logs import configure_logging
-    from notifications.runner import NoSmtpServer, run_worker
+    from api.worker import NoSmtpServer, run_worker
     from notifications.single_worker import WorkerAlreadyRunning
 
     configure_logging(settings.log_level)
@@ -224,7 +224,7 @@ def _daily_billing(settings: Settings) -> Any:
 
 
 def cmd_mailsink(settings: Settings, args: argparse.Namespace) -> None:
-    from notifications.runner import run_sink
+    from api.worker import run_sink
 
     asyncio.run(run_sink(settings, args.host, args.port))
 

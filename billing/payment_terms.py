@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from enum import Enum
 
 from billing.periods import add_months, days_in_month
+from models.terms import PaymentTerms
 
 __all__ = ["PaymentTerms", "due_date", "is_past_due"]
-
-
-class PaymentTerms(Enum):
-    """Terms agreed on a subscription."""
-
-    NET_30 = "NET_30"
-    """Due 30 days after the invoice date."""
-    EOM_FOLLOWING = "EOM_FOLLOWING"
-    """月末締め翌月末払い: due on the last day of the month after the invoice's month."""
 
 
 def due_date(invoice_date: date, terms: PaymentTerms) -> date:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import Enum
+
+from models.terms import BillingFrequency
 
 __all__ = [
     "BillingFrequency",
@@ -22,33 +23,6 @@ __all__ = [
     "period_billing_date",
     "period_containing",
 ]
-
-
-class BillingFrequency(Enum):
-    """How often a subscription is invoiced, and whether before or after the period."""
-
-    MONTHLY_IN_ADVANCE = "MONTHLY_IN_ADVANCE"
-    QUARTERLY_IN_ADVANCE = "QUARTERLY_IN_ADVANCE"
-    ANNUAL_IN_ADVANCE = "ANNUAL_IN_ADVANCE"
-    QUARTERLY_IN_ARREARS = "QUARTERLY_IN_ARREARS"
-
-    @property
-    def months_per_period(self) -> int:
-        """Length of one billing period in months (1, 3 or 12)."""
-        return _MONTHS[self]
-
-    @property
-    def in_advance(self) -> bool:
-        """True when a period is invoiced at its start, False when after it ends."""
-        return self is not BillingFrequency.QUARTERLY_IN_ARREARS
-
-
-_MONTHS = {
-    BillingFrequency.MONTHLY_IN_ADVANCE: 1,
-    BillingFrequency.QUARTERLY_IN_ADVANCE: 3,
-    BillingFrequency.ANNUAL_IN_ADVANCE: 12,
-    BillingFrequency.QUARTERLY_IN_ARREARS: 3,
-}
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,27 +13,16 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 from enum import Enum
 
 from billing.money import Currency, from_minor_units, to_minor_units
+from models.terms import TaxCategory
 
 __all__ = [
     "TaxBreakdown",
     "TaxCategory",
     "TaxRounding",
     "compute_taxes",
+    "rate_of",
     "total_tax",
 ]
-
-
-class TaxCategory(Enum):
-    """Consumption tax category of an invoice line."""
-
-    STANDARD = "STANDARD"
-    REDUCED = "REDUCED"
-    EXEMPT = "EXEMPT"
-
-    @property
-    def rate(self) -> Decimal:
-        """The tax rate as an exact fraction: 0.10, 0.08 or 0."""
-        return _RATES[self]
 
 
 _RATES = {
@@ -41,6 +30,11 @@ _RATES = {
     TaxCategory.REDUCED: Decimal("0.08"),
     TaxCategory.EXEMPT: Decimal("0"),
 }
+
+
+def rate_of(category: TaxCategory) -> Decimal:
+    """The consumption tax rate of ``category`` as an exact fraction: 0.10, 0.08 or 0."""
+    return _RATES[category]
 
 
 class TaxRounding(Enum):
@@ -108,10 +102,10 @@ def compute_taxes(
         if category not in subtotals:
             continue
         taxable = from_minor_units(subtotals[category], currency)
-        tax = (taxable * category.rate).quantize(
+        tax = (taxable * rate_of(category)).quantize(
             currency.quantum, rounding=rounding.decimal_rounding
         )
-        breakdowns.append(TaxBreakdown(category, category.rate, taxable, tax))
+        breakdowns.append(TaxBreakdown(category, rate_of(category), taxable, tax))
     return breakdowns
 
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
-from billing.payment_terms import PaymentTerms
-from billing.tax import TaxCategory
+from models.terms import PaymentTerms
+from models.terms import TaxCategory
 from models.coverage import Coverage
 from models.orders import AMOUNT_DECIMALS, AMOUNT_DIGITS
 

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
-from billing.payment_terms import PaymentTerms
-from billing.periods import BillingFrequency
-from billing.tax import TaxCategory
+from models.terms import PaymentTerms
+from models.terms import BillingFrequency
+from models.terms import TaxCategory
 from models.coverage import Coverage
 
 if TYPE_CHECKING:

@@ -20,7 +20,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from api.settings import Settings
 from models.outbox import OutboxMessage
 from notifications import claims
 from notifications.render import compose, envelope_sender
@@ -39,26 +38,13 @@ def utcnow() -> datetime.datetime:
 
 @dataclass(frozen=True)
 class WorkerConfig:
-    mail_from: str = Settings.mail_from
+    mail_from: str = "Billing Portal <billing@portal.invalid>"
     batch_size: int = 100
     concurrency: int = 4
     lease_seconds: float = 300.0
     poll_seconds: float = 2.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     reuse_connections: bool = True
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> WorkerConfig:
-        return cls(
-            mail_from=settings.mail_from,
-            batch_size=settings.outbox_batch_size,
-            concurrency=settings.outbox_concurrency,
-            lease_seconds=settings.outbox_lease_seconds,
-            poll_seconds=settings.outbox_poll_seconds,
-            retry=RetryPolicy(
-                settings.outbox_max_attempts, settings.outbox_backoff_seconds, settings.outbox_backoff_max_seconds
-            ),
-        )
 
 
 class Worker:

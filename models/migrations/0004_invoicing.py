@@ -1,9 +1,9 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
-from billing.payment_terms import PaymentTerms
-from billing.periods import BillingFrequency
-from billing.tax import TaxCategory
+from models.terms import PaymentTerms
+from models.terms import BillingFrequency
+from models.terms import TaxCategory
 from json import dumps, loads
 from models.coverage import Coverage
 from models.invoices import ChargeState, InvoiceStatus

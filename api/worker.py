@@ -1,4 +1,5 @@
-"""Running the worker as a process (``portal worker``): SMTP target, sink, signals."""
+"""Running the mail worker as a process (``portal worker``): configuration from
+settings, SMTP target or development sink, signals, companion jobs."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from api.settings import Settings
 from notifications.single_worker import single_worker
 from notifications.sink import MailSink
 from notifications.smtp import SmtpServer
+from notifications.retry import RetryPolicy
 from notifications.worker import Worker, WorkerConfig
 
 log = logging.getLogger("notifications.worker")
@@ -40,6 +42,19 @@ def smtp_target(settings: Settings) -> Iterator[SmtpServer]:
 Companion = Callable[[asyncio.Event], Awaitable[None]]
 
 
+def worker_config(settings: Settings) -> WorkerConfig:
+    return WorkerConfig(
+        mail_from=settings.mail_from,
+        batch_size=settings.outbox_batch_size,
+        concurrency=settings.outbox_concurrency,
+        lease_seconds=settings.outbox_lease_seconds,
+        poll_seconds=settings.outbox_poll_seconds,
+        retry=RetryPolicy(
+            settings.outbox_max_attempts, settings.outbox_backoff_seconds, settings.outbox_backoff_max_seconds
+        ),
+    )
+
+
 async def run_worker(settings: Settings, *, once: bool, companions: Sequence[Companion] = ()) -> int:
     """Deliver due messages once, or until SIGINT/SIGTERM; the ORM must be open.
 
@@ -47,7 +62,7 @@ async def run_worker(settings: Settings, *, once: bool, companions: Sequence[Com
     daily billing run: notifications does not know about billing).
     """
     with single_worker(settings.database_url), smtp_target(settings) as server:
-        worker = Worker(WorkerConfig.from_settings(settings), server)
+        worker = Worker(worker_config(settings), server)
         if once:
             return await worker.drain()
         stop = asyncio.Event()

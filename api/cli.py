@@ -128,8 +128,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     from api.demo import load_demo_data
+    from api.services import Services
+    from billing.policy import BillingPolicy
 
-    for line in with_database(settings, load_demo_data):
+    policy, gateway = BillingPolicy.from_settings(settings), Services.build(settings).payment_gateway
+    for line in with_database(settings, lambda: load_demo_data(policy, gateway)):
         print(line)
 
 

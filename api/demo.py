@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
+from decimal import Decimal
 
 from api.oauth.store import create_client
 from billing.accounts import add_member, create_account
+from billing.billing_run import run_billing
+from billing.gateway import PaymentGateway
+from billing.invoice_status import today_utc
+from billing.orders import LineRequest, OrderRequest, activate_order_line, create_order
+from billing.periods import add_months
+from billing.policy import BillingPolicy
 from billing.caller import SCOPE_ADMIN, SCOPE_BILLING_WRITE, Caller
 from billing.invoice_applications import InvoiceFees, apply_for_invoice_payment, approve_application
 from models.accounts import Account, Role
 from models.coverage import Coverage
 from models.invoice_profile import ApplicationStatus, InvoiceApplication
 from models.oauth import OAuthClient
+from models.orders import Subscription
+from models.terms import BillingFrequency, TaxCategory
 from models.payment import PaymentSettings
 
 DEMO_ACCOUNT_ID = uuid.UUID("6f1c4a52-3c1e-4d7e-9a57-0b5d2f6e8a01")
@@ -34,8 +44,9 @@ DEMO_BILL_TO = {
 }
 
 
-async def load_demo_data() -> list[str]:
-    """Create the demo account, its members and a partner client; report what was made."""
+async def load_demo_data(policy: BillingPolicy, gateway: PaymentGateway, today: date | None = None) -> list[str]:
+    """Create the demo account, its members, a partner client, invoice payment on JP
+    and a subscription billed up to today; report what was made."""
     report = []
     account = await Account.get_or_none(id=DEMO_ACCOUNT_ID)
     if account is None:
@@ -52,7 +63,36 @@ async def load_demo_data() -> list[str]:
     else:
         report.append("partner client already there (create another with 'portal clients create')")
     report.append(await _demo_invoice_payment(account.id))
+    report.extend(await _demo_subscription(account.id, policy, gateway, today or today_utc()))
     return report
+
+
+async def _demo_subscription(
+    account_id: uuid.UUID, policy: BillingPolicy, gateway: PaymentGateway, today: date
+) -> list[str]:
+    """A JP subscription booked two months ago, its second line provisioned 20 days
+    late (so it is invoiced on its own), then billed day by day up to today."""
+    if not await Subscription.exists(account_id=account_id):
+        start = (today - timedelta(days=60)).replace(day=1)
+        staff = Caller("demo-staff", frozenset({SCOPE_ADMIN}), "demo")
+        request = OrderRequest(
+            account_id=account_id, coverage=Coverage.JP, booked_on=start, start_date=start,
+            end_date=add_months(start, 12) - timedelta(days=1),
+            billing_frequency=BillingFrequency.MONTHLY_IN_ADVANCE, po_number="PO-DEMO-001",
+            lines=[
+                LineRequest("SIM connectivity", "100 SIMs, data plan S", Decimal("33000"), 1, TaxCategory.STANDARD),
+                LineRequest("Device support", "Support desk", Decimal("5400"), 1, TaxCategory.REDUCED),
+            ],
+        )
+        booked = await create_order(staff, request, policy)
+        await activate_order_line(staff, booked.lines[0].id, start)
+        await activate_order_line(staff, booked.lines[1].id, start + timedelta(days=20))
+    issued: list[str] = []
+    day = (await Subscription.filter(account_id=account_id).order_by("id").first()).term_start
+    while day <= today:
+        issued += (await run_billing(day, policy=policy, gateway=gateway)).issued
+        day += timedelta(days=1)
+    return [f"invoice {number} issued" for number in issued] or ["invoices already issued up to today"]
 
 
 async def _demo_invoice_payment(account_id: uuid.UUID) -> str:

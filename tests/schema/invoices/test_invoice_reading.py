@@ -125,3 +125,15 @@ async def test_subscriptions_and_order_lines_resolve_as_nodes_for_their_account_
     assert (await gql(lookup, intruder, {"id": line_id}))["data"]["node"] is None
     assert (await gql(lookup, intruder, {"id": sub_id}))["data"]["node"] is None
     assert (await gql(query, intruder))["data"]["subscriptions"]["edges"] == []
+
+
+async def test_amounts_show_exactly_the_currency_decimals(gql: Any, token_for: Any, account: Account) -> None:
+    await give_profile(account, Coverage.JP)
+    await give_profile(account, Coverage.GLOBAL)
+    owner = await token_for("owner", "billing:read")
+    (jp_number,) = await _invoices(account, 1, coverage=Coverage.JP)
+    (gl_number,) = await _invoices(account, 1, coverage=Coverage.GLOBAL, day=date(2026, 3, 2))
+    jp = (await gql(INVOICE, owner, {"number": jp_number}))["data"]["invoice"]
+    gl = (await gql(INVOICE, owner, {"number": gl_number}))["data"]["invoice"]
+    assert jp["total"]["currency"] == "JPY" and "." not in jp["total"]["amount"]
+    assert gl["total"]["currency"] == "USD" and len(gl["total"]["amount"].split(".")[1]) == 2

@@ -7,6 +7,7 @@ import strawberry
 from strawberry import relay
 
 from schema.context import Info
+from schema.emails.mutations import EmailMutations
 from schema.invoices.mutations import InvoiceMutations
 from schema.invoices.queries import InvoiceQueries
 from schema.payment.mutations import PaymentMutations
@@ -45,7 +46,7 @@ class Query(ViewerQueries, PaymentQueries, InvoiceQueries):
 
 
 @strawberry.type(description="Everything a caller can change.")
-class Mutation(PaymentMutations, InvoiceMutations):
+class Mutation(PaymentMutations, InvoiceMutations, EmailMutations):
     pass
 
 

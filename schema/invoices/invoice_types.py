@@ -17,12 +17,12 @@ from billing.money import Currency, Money
 from models.invoices import Invoice, InvoiceLine, InvoiceTax
 from schema.context import Info
 from schema.invoices.enums import (
-    EmailStatusEnum,
     InvoiceStatusEnum,
     PaymentTermsEnum,
     TaxCategoryEnum,
 )
 from schema.payment.enums import CoverageEnum
+from schema.emails.types import EmailNotification
 from schema.types.money import CurrencyEnum, MoneyType
 
 
@@ -90,13 +90,6 @@ class Issuer:
     registration_number: str | None = strawberry.field(description="The issuer's qualified-invoice registration number.")
 
 
-@strawberry.type(description="The email sent when the invoice was issued.")
-class InvoiceNotification:
-    status: EmailStatusEnum = strawberry.field(description="Pending, sent or failed.")  # type: ignore[valid-type]
-    sent_at: datetime | None = strawberry.field(description="When the mail server accepted it (UTC).")
-    recipients: list[str] = strawberry.field(description="The billing email and the CCs.")
-
-
 @strawberry.type(name="Invoice", description="An issued invoice. Immutable except for its payment state.")
 class InvoiceNode(relay.Node):
     id: relay.NodeID[str]
@@ -140,11 +133,9 @@ class InvoiceNode(relay.Node):
         return [InvoiceTaxType.from_model(row, self.model.currency) for row in rows]
 
     @strawberry.field(description="How the issue email went; null when there was no billing address.")
-    async def notification(self, info: Info) -> InvoiceNotification | None:
+    async def notification(self, info: Info) -> EmailNotification | None:
         row = await info.context.loaders.invoice_emails.load(self.model.id)
-        if row is None:
-            return None
-        return InvoiceNotification(status=row.status, sent_at=row.sent_at, recipients=[*row.to_addresses, *row.cc_addresses])
+        return EmailNotification.from_model(row) if row else None
 
     @classmethod
     async def resolve_nodes(

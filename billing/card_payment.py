@@ -19,7 +19,6 @@ from billing.money import Currency, Money
 from models.accounts import Account
 from models.invoices import ChargeState, Invoice, InvoiceStatus
 from models.payment import PaymentSettings
-from notifications.outbox import enqueue
 
 
 @dataclass(frozen=True)
@@ -71,16 +70,11 @@ async def _mark_card_in_error(invoice: Invoice, code: str) -> None:
     await settings.save(update_fields=["card_error_code", "updated_at"])
     account = await Account.get(id=invoice.account_id)
     payer = await load_payer(invoice.account_id, invoice.coverage, account.name)
-    recipients = payer.recipients(invoice.coverage)
-    if recipients is None:
-        return
-    await enqueue(
-        "card_payment_failed",
-        to=recipients.to, cc=recipients.cc, language=invoice.language,
-        data={
-            "company_name": recipients.company_name, "invoice_number": invoice.number,
-            "total": Money(invoice.total, Currency(invoice.currency)), "error_code": code,
-            "coverage": invoice.coverage.value,
+    await payer.notify(
+        invoice.coverage, "card_payment_failed",
+        {
+            "invoice_number": invoice.number, "total": Money(invoice.total, Currency(invoice.currency)),
+            "error_code": code, "coverage": invoice.coverage.value,
         },
-        dedup_key=f"invoice:{invoice.id}:card-failed", account_id=invoice.account_id,
+        dedup_key=f"invoice:{invoice.id}:card-failed", account_id=invoice.account_id, language=invoice.language,
     )

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from billing.charges import DueCharge
 from billing.invoice_numbers import allocate_number
@@ -48,6 +49,20 @@ class Payer:
 
     def recipients(self, coverage: Coverage) -> MailRecipients | None:
         return mail_recipients(coverage, self.settings, self.profile, self.account_name)
+
+    async def notify(
+        self, coverage: Coverage, kind: str, data: dict[str, Any], *, dedup_key: str, account_id: uuid.UUID,
+        language: str | None = None,
+    ) -> None:
+        """Enqueue one ``kind`` email to this payer's address (nothing if it has none);
+        ``company_name`` is added to ``data``."""
+        recipients = self.recipients(coverage)
+        if recipients is None:  # only data from before receipt addresses were required
+            return
+        await enqueue(
+            kind, to=recipients.to, cc=recipients.cc, language=language or recipients.language,
+            data={"company_name": recipients.company_name, **data}, dedup_key=dedup_key, account_id=account_id,
+        )
 
     def language(self, coverage: Coverage) -> str:
         recipients = self.recipients(coverage)
@@ -125,16 +140,11 @@ def issued_email_key(invoice_id: int) -> str:
 async def _enqueue_issued_email(invoice: Invoice, payer: Payer) -> None:
     """One email per invoice: to the profile's billing email and CCs, or to a card
     payer's receipt address (see ``billing.mail_recipients``)."""
-    recipients = payer.recipients(invoice.coverage)
-    if recipients is None:  # only data from before receipt addresses were required
-        return
-    await enqueue(
-        "invoice_issued",
-        to=recipients.to, cc=recipients.cc, language=invoice.language,
-        data={
-            "company_name": recipients.company_name, "invoice_number": invoice.number,
-            "total": Money(invoice.total, Currency(invoice.currency)), "due_date": invoice.due_date,
-            "po_number": invoice.po_number, "coverage": invoice.coverage.value,
+    await payer.notify(
+        invoice.coverage, "invoice_issued",
+        {
+            "invoice_number": invoice.number, "total": Money(invoice.total, Currency(invoice.currency)),
+            "due_date": invoice.due_date, "po_number": invoice.po_number, "coverage": invoice.coverage.value,
         },
-        dedup_key=issued_email_key(invoice.id), account_id=invoice.account_id,
+        dedup_key=issued_email_key(invoice.id), account_id=invoice.account_id, language=invoice.language,
     )

@@ -11,7 +11,6 @@ from billing.caller import Caller
 from billing.errors import BusinessError, ErrorCode
 from billing.invoice_issue import Payer
 from models.orders import Subscription
-from notifications.outbox import enqueue
 
 MAX_PO_LENGTH = 100
 
@@ -31,14 +30,9 @@ def hold_notice_key(subscription: Subscription) -> str:
 
 async def notify_hold(subscription: Subscription, payer: Payer) -> None:
     """Tell the customer once per hold why nothing was issued."""
-    recipients = payer.recipients(subscription.coverage)
-    if recipients is None:
-        return
-    await enqueue(
-        "invoice_held_for_po",
-        to=recipients.to, cc=recipients.cc, language=recipients.language,
-        data={"company_name": recipients.company_name, "subscription": f"SUB-{subscription.id:06d}",
-              "coverage": subscription.coverage.value},
+    await payer.notify(
+        subscription.coverage, "invoice_held_for_po",
+        {"subscription": f"SUB-{subscription.id:06d}", "coverage": subscription.coverage.value},
         dedup_key=hold_notice_key(subscription), account_id=subscription.account_id,
     )
 

@@ -11,23 +11,25 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 from enum import Enum
 
 from tortoise.transactions import in_transaction
 
 from billing.caller import Caller
 from billing.card_payment import ChargeOutcome, charge_invoice, pending_card_invoices
-from billing.charges import LineFacts, Term, due_charges
+from billing.charges import ChargeKind, DueCharge, LineFacts, Term, due_charges
 from billing.errors import BusinessError, ErrorCode
 from billing.gateway import PaymentGateway
 from billing.invoice_issue import issue_invoice, load_payer
 from billing.money import Currency
 from billing.policy import BillingPolicy
 from billing.purchase_orders import is_held, notify_hold
+from billing.usage import UsageLineFacts, due_usage_charges, monthly_burst_unit_hours, monthly_usage
 from models.accounts import Account
 from models.invoices import BilledCharge, ChargeState, Invoice
 from models.orders import OrderLine, Subscription
+from models.usage import BurstRecord, UsageRecord
 
 log = logging.getLogger("billing.run")
 
@@ -95,10 +97,7 @@ async def bill_subscription(
         if subscription is None:
             return Outcome.CLAIMED_ELSEWHERE, None
         lines = {line.id: line for line in await OrderLine.filter(subscription_id=subscription_id).select_related("order")}
-        billed = set(
-            await BilledCharge.filter(order_line_id__in=list(lines)).values_list("order_line_id", "period_start")
-        )
-        charges = due_charges(_term(subscription), [_facts(line) for line in lines.values()], as_of, billed)
+        charges = await _due(subscription, lines, as_of)
         if not charges:
             return Outcome.NOTHING_DUE, None
         account = await Account.get(id=subscription.account_id)
@@ -108,6 +107,37 @@ async def bill_subscription(
             return Outcome.HELD, None
         invoice = await issue_invoice(subscription, charges, lines, payer, as_of, policy)
         return Outcome.ISSUED, invoice
+
+
+async def _due(subscription: Subscription, lines: dict[int, OrderLine], as_of: date) -> list[DueCharge]:
+    """Recurring charges, then the usage of ended months, not yet in the ledger."""
+    ledger = set(
+        await BilledCharge.filter(order_line_id__in=list(lines)).values_list("order_line_id", "kind", "period_start")
+    )
+    term = _term(subscription)
+    recurring = {(line_id, start) for line_id, kind, start in ledger if kind is ChargeKind.RECURRING}
+    charges = due_charges(term, [_facts(line) for line in lines.values()], as_of, recurring)
+    month_start = as_of.replace(day=1)
+    used = monthly_usage(
+        await UsageRecord.filter(order_line_id__in=list(lines), used_on__lt=month_start)
+        .values_list("order_line_id", "used_on", "list_amount")
+    )
+    subscribed = {line.id: line.subscribed_units for line in lines.values() if line.subscribed_units is not None}
+    bursts = monthly_burst_unit_hours(
+        await BurstRecord.filter(
+            order_line_id__in=list(subscribed), hour_start__lt=datetime.combine(month_start, time(), UTC)
+        ).values_list("order_line_id", "hour_start", "total_units"),
+        subscribed,
+    )
+    usage_lines = [_usage_facts(line) for line in lines.values()]
+    return charges + due_usage_charges(term, usage_lines, used, bursts, as_of, ledger)
+
+
+def _usage_facts(line: OrderLine) -> UsageLineFacts:
+    return UsageLineFacts(
+        line.id, line.activated_on, line.monthly_amount * line.quantity, line.discount_rate, line.pooled,
+        line.subscribed_units, line.burst_unit_hour_price,
+    )
 
 
 def _term(subscription: Subscription) -> Term:

@@ -9,9 +9,11 @@ For every active line and every billing period of the term that the line serves:
 * in arrears, a period is due the day after it ends (or at the first invoice
   date, if later);
 * the amount is the co-terminated, prorated charge from activation (pooled
-  capacity: from the period start) to the period end.
+  capacity: from the period start) to the period end; a charge of 0 (a
+  pay-as-you-go line, monthly amount 0) is not due at all.
 
-A (line, period start) pair already billed is never due again.
+A (line, period start) pair already billed is never due again. Usage (overage,
+bursting) is due monthly in arrears: see ``billing.usage``.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from billing.money import Currency
 from billing.periods import BillingFrequency, Period, billing_periods
 from billing.proration import prorate
 from billing.tax import TaxCategory
+from models.terms import ChargeKind
 
-__all__ = ["DueCharge", "LineFacts", "Term", "due_charges"]
+__all__ = ["ChargeKind", "DueCharge", "LineFacts", "Term", "due_charges"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +58,15 @@ class LineFacts:
 
 @dataclass(frozen=True, slots=True)
 class DueCharge:
-    """A line's charge for one billing period (``period_start`` keys the ledger);
-    ``service`` is the part of the period actually served and invoiced."""
+    """A line's charge for one billing period (``kind`` and ``period_start`` key
+    the ledger); ``service`` is the part of the period actually served and invoiced."""
 
     line_id: int
     period_start: date
     service: Period
     amount: Decimal
     due_on: date
+    kind: ChargeKind = ChargeKind.RECURRING
 
 
 def _known_activation(line: LineFacts, as_of: date) -> date | None:
@@ -96,7 +100,8 @@ def due_charges(
     as_of: date,
     billed: Collection[tuple[int, date]] = (),
 ) -> list[DueCharge]:
-    """The charges due on or before ``as_of`` and not yet billed, by line then period."""
+    """The recurring charges due on or before ``as_of`` and not yet billed (``billed``
+    holds the (line, period start) keys of the RECURRING ledger), by line then period."""
     firsts = _first_invoice_dates(lines, as_of)
     periods = billing_periods(term.start, term.end, term.frequency)
     due: list[DueCharge] = []
@@ -115,6 +120,8 @@ def due_charges(
                 line.monthly_amount, line.quantity, service_start, period.end,
                 term.currency, line.pooled, period.start,
             )
+            if amount == 0:  # a pay-as-you-go line has no recurring price: no empty invoice line
+                continue
             served_from = period.start if line.pooled else max(service_start, period.start)
             due.append(DueCharge(line.line_id, period.start, Period(served_from, period.end), amount, due_on))
     return due

@@ -35,6 +35,12 @@ class ErrorCode(Enum):
     # invoicing (orders, invoices)
     CREDIT_CARD_REQUIRED = "CREDIT_CARD_REQUIRED"
     INVOICE_NOT_OPEN = "INVOICE_NOT_OPEN"
+    # usage (overage, bursting)
+    LINE_NOT_ACTIVE = "LINE_NOT_ACTIVE"
+    OUTSIDE_TERM = "OUTSIDE_TERM"
+    NOT_BURSTABLE = "NOT_BURSTABLE"
+    BURST_LIMIT = "BURST_LIMIT"
+    USAGE_ALREADY_INVOICED = "USAGE_ALREADY_INVOICED"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from billing.charges import DueCharge
+from billing.charges import ChargeKind, DueCharge
 from billing.invoice_numbers import allocate_number
 from billing.mail_recipients import MailRecipients, default_language, mail_recipients
 from billing.money import Currency, Money, from_minor_units, to_minor_units
@@ -116,21 +116,40 @@ async def issue_invoice(
                    tax_amount=t.tax_amount)
         for t in taxes
     ])
-    # The unique (order_line, period_start) key refuses a second bill for a period,
-    # whatever the code above decided: the whole invoice then rolls back.
-    await BilledCharge.bulk_create(
-        [BilledCharge(order_line_id=c.line_id, period_start=c.period_start, invoice=invoice) for c in charges]
-    )
+    # The unique (order_line, kind, period_start) key refuses a second bill for a
+    # period, whatever the code above decided: the whole invoice then rolls back.
+    await BilledCharge.bulk_create([
+        BilledCharge(order_line_id=c.line_id, kind=c.kind, period_start=c.period_start, invoice=invoice)
+        for c in charges
+    ])
     await _enqueue_issued_email(invoice, payer)
     return invoice
 
 
 def _invoice_line(invoice: Invoice, position: int, charge: DueCharge, line: OrderLine) -> InvoiceLine:
+    product, description = charge_wording(charge.kind, line)
     return InvoiceLine(
-        invoice=invoice, position=position, order_number=order_number(line.order_id), product=line.product,
-        description=line.description, period_start=charge.service.start, period_end=charge.service.end,
-        amount=charge.amount, tax_category=line.tax_category,
+        invoice=invoice, position=position, order_number=order_number(line.order_id), product=product,
+        description=description, period_start=charge.service.start, period_end=charge.service.end,
+        amount=charge.amount, tax_category=line.tax_category, kind=charge.kind,
     )
+
+
+_PRODUCT_LENGTH = 100
+_SUFFIX = {ChargeKind.OVERAGE: " — overage", ChargeKind.BURSTING: " — bursting"}
+
+
+def charge_wording(kind: ChargeKind, line: OrderLine) -> tuple[str, str]:
+    """The invoice line's product and description: the order line's own for a
+    recurring charge; ``"<product> — overage"`` / ``"— bursting"`` for usage."""
+    if kind is ChargeKind.RECURRING:
+        return line.product, line.description
+    suffix = _SUFFIX[kind]
+    product = line.product[: _PRODUCT_LENGTH - len(suffix)] + suffix
+    if kind is ChargeKind.OVERAGE:
+        discount = (line.discount_rate * 100).normalize()
+        return product, f"Usage beyond the monthly commitment, at list price less {discount:f} %"
+    return product, f"Hourly use above {line.subscribed_units} subscribed units, at list price per unit-hour"
 
 
 def issued_email_key(invoice_id: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from tortoise.transactions import in_transaction
@@ -21,8 +21,9 @@ from billing.tax import TaxCategory
 from models.accounts import Account
 from models.coverage import Coverage
 from models.invoice_profile import InvoiceProfile
-from models.orders import Order, OrderLine, Subscription
+from models.orders import AMOUNT_DIGITS, RATE_DECIMALS, UNIT_PRICE_DECIMALS, Order, OrderLine, Subscription
 from models.payment import PaymentMethod, PaymentSettings
+from models.usage import BurstRecord, UsageRecord
 
 DEFAULT_TERMS = {Coverage.JP: PaymentTerms.EOM_FOLLOWING, Coverage.GLOBAL: PaymentTerms.NET_30}
 MAX_LINES = 100
@@ -36,6 +37,9 @@ class LineRequest:
     quantity: int = 1
     tax_category: TaxCategory = TaxCategory.STANDARD
     pooled: bool = False
+    discount_rate: Decimal = Decimal(0)
+    subscribed_units: int | None = None
+    burst_unit_hour_price: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,30 @@ def _line_errors(lines: list[LineRequest], currency: Currency) -> list[FieldErro
             errors.append(FieldError(ErrorCode.INVALID, "The quantity is at least 1.", f"lines.{index}.quantity"))
         if not line.product.strip():
             errors.append(FieldError(ErrorCode.REQUIRED, "The product is required.", f"lines.{index}.product"))
+        errors += _usage_terms_errors(line, f"lines.{index}")
+    return errors
+
+
+def _usage_terms_errors(line: LineRequest, path: str) -> list[FieldError]:
+    """The discount and the bursting terms: a rate in [0, 1); subscribed units and a
+    unit-hour list price given together, positive."""
+    errors = []
+    rate = line.discount_rate
+    if not rate.is_finite() or not 0 <= rate < 1 or rate != rate.quantize(Decimal(1).scaleb(-RATE_DECIMALS)):
+        message = f"The discount rate is at least 0, below 1, with at most {RATE_DECIMALS} decimals."
+        errors.append(FieldError(ErrorCode.INVALID, message, f"{path}.discountRate"))
+    units, price = line.subscribed_units, line.burst_unit_hour_price
+    if (units is None) != (price is None):
+        missing = "subscribedUnits" if units is None else "burstUnitHourPrice"
+        message = "A burstable line needs both its subscribed units and its unit-hour list price."
+        errors.append(FieldError(ErrorCode.REQUIRED, message, f"{path}.{missing}"))
+    if units is not None and units < 1:
+        errors.append(FieldError(ErrorCode.INVALID, "The subscribed units are at least 1.", f"{path}.subscribedUnits"))
+    quantum = Decimal(1).scaleb(-UNIT_PRICE_DECIMALS)
+    ceiling = Decimal(10) ** (AMOUNT_DIGITS - UNIT_PRICE_DECIMALS)
+    if price is not None and (not price.is_finite() or not 0 < price < ceiling or price != price.quantize(quantum)):
+        message = f"The unit-hour list price is positive, below {ceiling}, with at most {UNIT_PRICE_DECIMALS} decimals."
+        errors.append(FieldError(ErrorCode.INVALID, message, f"{path}.burstUnitHourPrice"))
     return errors
 
 
@@ -151,12 +179,25 @@ async def create_order(caller: Caller, request: OrderRequest, policy: BillingPol
         lines = [
             OrderLine(order=order, subscription=subscription, position=index, product=line.product.strip(),
                       description=line.description, monthly_amount=line.monthly_amount, quantity=line.quantity,
-                      tax_category=line.tax_category, pooled=line.pooled)
+                      tax_category=line.tax_category, pooled=line.pooled, discount_rate=line.discount_rate,
+                      subscribed_units=line.subscribed_units, burst_unit_hour_price=line.burst_unit_hour_price)
             for index, line in enumerate(request.lines)
         ]
         await OrderLine.bulk_create(lines)
         rows = await OrderLine.filter(order_id=order.id).order_by("position")
     return BookedOrder(order, subscription, list(rows))
+
+
+async def _refuse_activation_after_usage(line: OrderLine, activated_on: date) -> None:
+    """Usage was recorded on days the line was active: a correction cannot move
+    its activation past them."""
+    used = await UsageRecord.filter(order_line_id=line.id, used_on__lt=activated_on).exists()
+    start = datetime.combine(activated_on, time(), UTC)
+    burst = await BurstRecord.filter(order_line_id=line.id, hour_start__lt=start).exists()
+    if used or burst:
+        raise BusinessError.single(
+            ErrorCode.INVALID, "Usage is recorded on this line before that day; it was active then.", "activatedOn"
+        )
 
 
 async def activate_order_line(caller: Caller, line_id: int, activated_on: date) -> OrderLine:
@@ -170,6 +211,7 @@ async def activate_order_line(caller: Caller, line_id: int, activated_on: date) 
             raise BusinessError.single(
                 ErrorCode.IMMUTABLE_FIELD, "This line has been invoiced; its activation is final.", "activatedOn"
             )
+        await _refuse_activation_after_usage(line, activated_on)
         line.activated_on = activated_on
         await line.save(update_fields=["activated_on"])
         await line.fetch_related("order", "subscription")

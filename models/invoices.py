@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from models.terms import ChargeKind
 from models.terms import PaymentTerms
 from models.terms import TaxCategory
 from models.coverage import Coverage
@@ -104,6 +105,9 @@ class InvoiceLine(Model):
     period_end = fields.DateField()
     amount = _amount()
     tax_category = fields.CharEnumField(TaxCategory, max_length=10)
+    kind = fields.CharEnumField(
+        ChargeKind, max_length=10, default=ChargeKind.RECURRING, db_default=ChargeKind.RECURRING.value
+    )
 
     class Meta:
         table = "invoice_lines"
@@ -124,12 +128,18 @@ class InvoiceTax(Model):
 
 
 class BilledCharge(Model):
-    """One order line billed for one period. The unique key makes the database
-    itself refuse to bill a line for a period twice."""
+    """One order line billed for one period, per kind of charge. The unique key
+    makes the database itself refuse to bill a line twice for the same kind and
+    period; usage (``OVERAGE``, ``BURSTING``) is keyed by the first day of its
+    calendar month, so it never collides with the recurring charge of a period
+    starting that day."""
 
     id = fields.IntField(primary_key=True)
     order_line: fields.ForeignKeyRelation[OrderLine] = fields.ForeignKeyField(
         "portal.OrderLine", related_name="billed", on_delete=fields.RESTRICT
+    )
+    kind = fields.CharEnumField(
+        ChargeKind, max_length=10, default=ChargeKind.RECURRING, db_default=ChargeKind.RECURRING.value
     )
     period_start = fields.DateField()
     invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
@@ -138,4 +148,4 @@ class BilledCharge(Model):
 
     class Meta:
         table = "billed_charges"
-        unique_together = (("order_line", "period_start"),)
+        unique_together = (("order_line", "kind", "period_start"),)

@@ -6,6 +6,7 @@ record them. No business decisions live here: see ``billing.orders``.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from tortoise import fields
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 
 AMOUNT_DIGITS = 18
 AMOUNT_DECIMALS = 2
+RATE_DECIMALS = 4
+UNIT_PRICE_DECIMALS = 6
 
 
 class Subscription(Model):
@@ -78,7 +81,12 @@ def order_number(order_id: int) -> str:
 
 
 class OrderLine(Model):
-    """A product on an order: billable from ``activated_on`` (None until provisioned)."""
+    """A product on an order: billable from ``activated_on`` (None until provisioned).
+
+    ``monthly_amount`` x ``quantity`` is the monthly commitment actually paid; its
+    list value is that / (1 - ``discount_rate``). A line with ``subscribed_units``
+    and ``burst_unit_hour_price`` may burst up to twice its subscribed units.
+    """
 
     id = fields.IntField(primary_key=True)
     order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
@@ -95,6 +103,13 @@ class OrderLine(Model):
     tax_category = fields.CharEnumField(TaxCategory, max_length=10)
     pooled = fields.BooleanField(default=False)
     activated_on = fields.DateField(null=True)
+    # The commitment's discount off list price (0 <= rate < 1); overage gets the same.
+    discount_rate = fields.DecimalField(
+        max_digits=RATE_DECIMALS + 1, decimal_places=RATE_DECIMALS, default=Decimal(0), db_default=Decimal(0)
+    )
+    # Burstable lines only: the subscribed units, and the list price of one unit for one hour above them.
+    subscribed_units = fields.IntField(null=True)
+    burst_unit_hour_price = fields.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=UNIT_PRICE_DECIMALS, null=True)
 
     class Meta:
         table = "order_lines"

@@ -53,3 +53,13 @@ class TaxCategory(Enum):
     STANDARD = "STANDARD"
     REDUCED = "REDUCED"
     EXEMPT = "EXEMPT"
+
+
+class ChargeKind(Enum):
+    """What a billed charge is for: the recurring price of a period, or a month's
+    usage billed in arrears (overage beyond the commitment, bursting above the
+    subscribed units)."""
+
+    RECURRING = "RECURRING"
+    OVERAGE = "OVERAGE"
+    BURSTING = "BURSTING"

@@ -10,6 +10,7 @@ from schema.context import Info
 from schema.emails.mutations import EmailMutations
 from schema.invoices.mutations import InvoiceMutations
 from schema.invoices.queries import InvoiceQueries
+from schema.invoices.usage import UsageMutations
 from schema.payment.mutations import PaymentMutations
 from schema.payment.queries import PaymentQueries
 from schema.types.viewer import Viewer
@@ -46,7 +47,7 @@ class Query(ViewerQueries, PaymentQueries, InvoiceQueries):
 
 
 @strawberry.type(description="Everything a caller can change.")
-class Mutation(PaymentMutations, InvoiceMutations, EmailMutations):
+class Mutation(PaymentMutations, InvoiceMutations, UsageMutations, EmailMutations):
     pass
 
 

@@ -1,12 +1,12 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
-from models.terms import PaymentTerms
-from models.terms import BillingFrequency
-from models.terms import TaxCategory
+from decimal import Decimal
 from json import dumps, loads
 from models.coverage import Coverage
+from models.invoice_profile import Language
 from models.invoices import ChargeState, InvoiceStatus
+from models.terms import BillingFrequency, ChargeKind, PaymentTerms, TaxCategory
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
@@ -92,6 +92,7 @@ class Migration(migrations.Migration):
                 ('period_end', fields.DateField()),
                 ('amount', fields.DecimalField(max_digits=18, decimal_places=2)),
                 ('tax_category', fields.CharEnumField(description='STANDARD: STANDARD\nREDUCED: REDUCED\nEXEMPT: EXEMPT', enum_type=TaxCategory, max_length=10)),
+                ('kind', fields.CharEnumField(default=ChargeKind.RECURRING, description='RECURRING: RECURRING\nOVERAGE: OVERAGE\nBURSTING: BURSTING', db_default='RECURRING', enum_type=ChargeKind, max_length=10)),
             ],
             options={'table': 'invoice_lines', 'app': 'portal', 'pk_attr': 'id'},
             bases=['Model'],
@@ -135,6 +136,9 @@ class Migration(migrations.Migration):
                 ('tax_category', fields.CharEnumField(description='STANDARD: STANDARD\nREDUCED: REDUCED\nEXEMPT: EXEMPT', enum_type=TaxCategory, max_length=10)),
                 ('pooled', fields.BooleanField(default=False)),
                 ('activated_on', fields.DateField(null=True)),
+                ('discount_rate', fields.DecimalField(default=Decimal('0'), db_default=Decimal('0'), max_digits=5, decimal_places=4)),
+                ('subscribed_units', fields.IntField(null=True)),
+                ('burst_unit_hour_price', fields.DecimalField(null=True, max_digits=18, decimal_places=6)),
             ],
             options={'table': 'order_lines', 'app': 'portal', 'pk_attr': 'id', 'table_description': 'A product on an order: billable from ``activated_on`` (None until provisioned).'},
             bases=['Model'],
@@ -144,10 +148,47 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('order_line', fields.ForeignKeyField('portal.OrderLine', source_field='order_line_id', db_constraint=True, to_field='id', related_name='billed', on_delete=OnDelete.RESTRICT)),
+                ('kind', fields.CharEnumField(default=ChargeKind.RECURRING, description='RECURRING: RECURRING\nOVERAGE: OVERAGE\nBURSTING: BURSTING', db_default='RECURRING', enum_type=ChargeKind, max_length=10)),
                 ('period_start', fields.DateField()),
                 ('invoice', fields.ForeignKeyField('portal.Invoice', source_field='invoice_id', db_index=True, db_constraint=True, to_field='id', related_name='charges', on_delete=OnDelete.RESTRICT)),
             ],
-            options={'table': 'billed_charges', 'app': 'portal', 'unique_together': (('order_line', 'period_start'),), 'pk_attr': 'id', 'table_description': 'One order line billed for one period. The unique key makes the database'},
+            options={'table': 'billed_charges', 'app': 'portal', 'unique_together': (('order_line', 'kind', 'period_start'),), 'pk_attr': 'id', 'table_description': 'One order line billed for one period, per kind of charge. The unique key'},
             bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='BurstRecord',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('order_line', fields.ForeignKeyField('portal.OrderLine', source_field='order_line_id', db_constraint=True, to_field='id', related_name='bursts', on_delete=OnDelete.RESTRICT)),
+                ('hour_start', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('total_units', fields.IntField()),
+                ('recorded_by', fields.CharField(max_length=255)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'burst_records', 'app': 'portal', 'unique_together': (('order_line', 'hour_start'),), 'pk_attr': 'id', 'table_description': 'The units in use on a burstable line during one hour (UTC), above its'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='UsageRecord',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('order_line', fields.ForeignKeyField('portal.OrderLine', source_field='order_line_id', db_constraint=True, to_field='id', related_name='usage', on_delete=OnDelete.RESTRICT)),
+                ('used_on', fields.DateField()),
+                ('list_amount', fields.DecimalField(max_digits=18, decimal_places=2)),
+                ('recorded_by', fields.CharField(max_length=255)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'usage_records', 'app': 'portal', 'indexes': [Index(fields=['order_line_id', 'used_on'])], 'pk_attr': 'id', 'table_description': 'Consumption on one day, valued at list price (pay-as-you-go, or drawn'},
+            bases=['Model'],
+        ),
+        ops.AddField(
+            model_name='PaymentSettings',
+            name='receipt_email',
+            field=fields.CharField(null=True, max_length=254),
+        ),
+        ops.AddField(
+            model_name='PaymentSettings',
+            name='receipt_language',
+            field=fields.CharEnumField(null=True, description='JA: ja\nEN: en', enum_type=Language, max_length=2),
         ),
     ]

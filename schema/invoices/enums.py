@@ -8,6 +8,7 @@ from billing.invoice_status import DisplayStatus
 from billing.payment_terms import PaymentTerms
 from billing.periods import BillingFrequency
 from billing.tax import TaxCategory
+from models.terms import ChargeKind
 from models.outbox import OutboxStatus
 
 InvoiceStatusEnum = strawberry.enum(
@@ -26,4 +27,8 @@ TaxCategoryEnum = strawberry.enum(
 )
 EmailStatusEnum = strawberry.enum(
     OutboxStatus, name="InvoiceEmailStatus", description="Where the invoice email stands in the outbox."
+)
+ChargeKindEnum = strawberry.enum(
+    ChargeKind, name="ChargeKind",
+    description="RECURRING (the period's price), OVERAGE (usage beyond the commitment) or BURSTING (above the subscribed units).",
 )

@@ -23,6 +23,16 @@ class OrderLineInput:
         default=TaxCategory.STANDARD, description="JP tax category (STANDARD by default)."
     )
     pooled: bool = strawberry.field(default=False, description="Pooled capacity: never prorated.")
+    discount_rate: Decimal = strawberry.field(
+        default=Decimal(0),
+        description="The commitment's discount off list price (0 <= rate < 1, e.g. 0.2); overage gets the same.",
+    )
+    subscribed_units: int | None = strawberry.field(
+        default=None, description="Burstable lines: the subscribed units (bursting may reach twice this)."
+    )
+    burst_unit_hour_price: Decimal | None = strawberry.field(
+        default=None, description="Burstable lines: list price of one unit for one hour, in the coverage's currency."
+    )
 
 
 @strawberry.input(description="Staff: an order for a new subscription, or added to an existing one.")

@@ -17,6 +17,7 @@ from billing.money import Currency, Money
 from models.invoices import Invoice, InvoiceLine, InvoiceTax
 from schema.context import Info
 from schema.invoices.enums import (
+    ChargeKindEnum,
     InvoiceStatusEnum,
     PaymentTermsEnum,
     TaxCategoryEnum,
@@ -39,13 +40,16 @@ class InvoiceLineType:
     period_end: date = strawberry.field(description="Last day of service billed (inclusive).")
     amount: MoneyType = strawberry.field(description="The prorated amount, rounded half-up at the line.")
     tax_category: TaxCategoryEnum = strawberry.field(description="The line's tax category.")  # type: ignore[valid-type]
+    kind: ChargeKindEnum = strawberry.field(  # type: ignore[valid-type]
+        description="RECURRING, or a month's usage billed in arrears: OVERAGE or BURSTING."
+    )
 
     @classmethod
     def from_model(cls, row: InvoiceLine, currency: str) -> InvoiceLineType:
         return cls(
             order_number=row.order_number, product=row.product, description=row.description,
             period_start=row.period_start, period_end=row.period_end, amount=money(row.amount, currency),
-            tax_category=row.tax_category,
+            tax_category=row.tax_category, kind=row.kind,
         )
 
 

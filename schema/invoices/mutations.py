@@ -43,7 +43,8 @@ def _order_request(data: CreateOrderInput) -> OrderRequest:
         LineRequest(
             product=line.product, description=line.description, monthly_amount=line.monthly_amount,
             quantity=line.quantity, pooled=line.pooled,
-            tax_category=TaxCategory(line.tax_category),
+            tax_category=TaxCategory(line.tax_category), discount_rate=line.discount_rate,
+            subscribed_units=line.subscribed_units, burst_unit_hour_price=line.burst_unit_hour_price,
         )
         for line in data.lines
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 
 import strawberry
 from strawberry import relay
@@ -18,6 +19,11 @@ from schema.payment.enums import CoverageEnum
 from schema.types.money import MoneyType
 
 
+def _plain(value: Decimal) -> Decimal:
+    """Without the column's trailing zeros, never in exponent form (0.2, 0.5, 100)."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
 @strawberry.type(name="OrderLine", description="A product ordered on a subscription; billable from its activation.")
 class OrderLineNode(relay.Node):
     id: relay.NodeID[str]
@@ -30,13 +36,21 @@ class OrderLineNode(relay.Node):
     tax_category: TaxCategoryEnum = strawberry.field(description="JP tax category.")  # type: ignore[valid-type]
     pooled: bool = strawberry.field(description="Pooled capacity (never prorated).")
     activated_on: date | None = strawberry.field(description="When it was provisioned; null until then.")
+    discount_rate: Decimal = strawberry.field(description="The commitment's discount off list price (0 = none).")
+    subscribed_units: int | None = strawberry.field(description="Burstable lines: the subscribed units; null otherwise.")
+    burst_unit_hour_price: Decimal | None = strawberry.field(
+        description="Burstable lines: list price per unit-hour in the coverage's currency; null otherwise."
+    )
 
     @classmethod
     def from_model(cls, row: OrderLine, order: Order, currency: Currency) -> OrderLineNode:
+        price = row.burst_unit_hour_price
         return cls(
             id=str(row.id), order_number=order_number(row.order_id), booked_on=order.booked_on, product=row.product,
             description=row.description, monthly_amount=MoneyType.from_domain(Money(row.monthly_amount, currency)),
             quantity=row.quantity, tax_category=row.tax_category, pooled=row.pooled, activated_on=row.activated_on,
+            discount_rate=_plain(row.discount_rate), subscribed_units=row.subscribed_units,
+            burst_unit_hour_price=_plain(price) if price is not None else None,
         )
 
     @classmethod

@@ -19,6 +19,7 @@ from models.accounts import Account, Role
 from models.coverage import Coverage
 from models.invoices import BilledCharge, ChargeState, Invoice, InvoiceStatus
 from models.orders import OrderLine
+from models.terms import ChargeKind
 from models.outbox import OutboxMessage
 from models.payment import PaymentMethod, PaymentSettings
 from tests.support.invoicing import activate, book, give_profile, line
@@ -58,9 +59,22 @@ async def test_the_database_refuses_to_bill_a_line_for_a_period_twice(account: A
     await _active_subscriptions(account, 1)
     await run_billing(D(2026, 3, 1))
     charge = await BilledCharge.first()
+    assert charge.kind is ChargeKind.RECURRING
     with pytest.raises(IntegrityError):
-        await BilledCharge.create(order_line_id=charge.order_line_id, period_start=charge.period_start,
+        await BilledCharge.create(order_line_id=charge.order_line_id, kind=ChargeKind.RECURRING,
+                                  period_start=charge.period_start, invoice_id=charge.invoice_id)
+
+
+async def test_the_ledger_keys_usage_apart_from_the_recurring_charge_of_the_same_day(account: Account) -> None:
+    await _active_subscriptions(account, 1)
+    await run_billing(D(2026, 3, 1))
+    charge = await BilledCharge.first()
+    for kind in (ChargeKind.OVERAGE, ChargeKind.BURSTING):
+        await BilledCharge.create(order_line_id=charge.order_line_id, kind=kind, period_start=charge.period_start,
                                   invoice_id=charge.invoice_id)
+    with pytest.raises(IntegrityError):
+        await BilledCharge.create(order_line_id=charge.order_line_id, kind=ChargeKind.OVERAGE,
+                                  period_start=charge.period_start, invoice_id=charge.invoice_id)
 
 
 async def test_concurrent_runs_issue_each_invoice_once_with_gapless_numbers(account: Account, backend: str) -> None:

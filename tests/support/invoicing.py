@@ -27,8 +27,12 @@ STAFF = Caller(subject="staff-1", scopes=frozenset({"admin"}), client_id="test")
 
 
 def line(product: str, monthly: str, *, quantity: int = 1, tax: TaxCategory = TaxCategory.STANDARD,
-         pooled: bool = False) -> LineRequest:
-    return LineRequest(product, f"{product} service", Decimal(monthly), quantity, tax, pooled)
+         pooled: bool = False, discount: str = "0", subscribed_units: int | None = None,
+         burst_price: str | None = None) -> LineRequest:
+    return LineRequest(
+        product, f"{product} service", Decimal(monthly), quantity, tax, pooled, Decimal(discount), subscribed_units,
+        Decimal(burst_price) if burst_price is not None else None,
+    )
 
 
 async def book(

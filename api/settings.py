@@ -72,10 +72,6 @@ class Settings:
     def is_production(self) -> bool:
         return self.env == "production"
 
-    @property
-    def uses_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite://")
-
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from ``environ`` (default: ``os.environ``)."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
+from billing.cards import record_card_error
 from billing.gateway import ChargeResult, PaymentGateway
 from billing.invoice_issue import load_payer
 from billing.money import Currency, Money
@@ -63,11 +64,7 @@ async def _record(invoice_id: int, result: ChargeResult) -> ChargeOutcome:
 async def _mark_card_in_error(invoice: Invoice, code: str) -> None:
     """The coverage shows the card's error code; the customer is told by email
     (see ``billing.mail_recipients`` for the address)."""
-    settings = await PaymentSettings.filter(account_id=invoice.account_id, coverage=invoice.coverage).select_for_update().first()
-    if settings is None:
-        return
-    settings.card_error_code = code
-    await settings.save(update_fields=["card_error_code", "updated_at"])
+    await record_card_error(invoice.account_id, invoice.coverage, code)
     account = await Account.get(id=invoice.account_id)
     payer = await load_payer(invoice.account_id, invoice.coverage, account.name)
     await payer.notify(

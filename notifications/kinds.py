@@ -105,7 +105,3 @@ KINDS: dict[str, dict[str, FieldSpec]] = {
     },
 }
 
-
-def fields_of(kind: str) -> dict[str, FieldSpec]:
-    """The declared fields of ``kind``; ``KeyError`` if it is not declared."""
-    return KINDS[kind]

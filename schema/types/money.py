@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import strawberry
 
-from billing.money import Currency, Money, from_minor_units, to_minor_units
+from billing.money import Currency, Money, from_minor_units
 
 CurrencyEnum = strawberry.enum(Currency, name="Currency", description="A billing currency (ISO 4217).")
 
@@ -21,5 +21,4 @@ class MoneyType:
         """Shown with exactly the currency's decimals (``38400`` JPY, ``12.50`` USD),
         whatever scale the database column keeps; a value that is not a whole
         number of minor units is an error, never silently rounded."""
-        units = to_minor_units(money.amount, money.currency)
-        return cls(amount=from_minor_units(units, money.currency), currency=money.currency)
+        return cls(amount=from_minor_units(money.minor_units(), money.currency), currency=money.currency)

@@ -129,10 +129,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     from api.demo import load_demo_data
     from api.services import Services
-    from billing.policy import BillingPolicy
 
-    policy, gateway = BillingPolicy.from_settings(settings), Services.build(settings).payment_gateway
-    for line in with_database(settings, lambda: load_demo_data(policy, gateway)):
+    services = Services.build(settings)
+    for line in with_database(settings, lambda: load_demo_data(services)):
         print(line)
 
 
@@ -221,9 +220,9 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
 def _daily_billing(settings: Settings) -> Any:
     from api.services import Services
     from billing.daily_run import DailyBilling
-    from billing.policy import BillingPolicy
 
-    return DailyBilling(BillingPolicy.from_settings(settings), Services.build(settings).payment_gateway)
+    services = Services.build(settings)
+    return DailyBilling(services.billing_policy, services.payment_gateway)
 
 
 def cmd_mailsink(settings: Settings, args: argparse.Namespace) -> None:
@@ -272,11 +271,10 @@ def _iso_date(text: str) -> Any:
 def cmd_billing_run(settings: Settings, args: argparse.Namespace) -> None:
     from api.services import Services
     from billing.billing_run import run_billing
-    from billing.policy import BillingPolicy
-
-    gateway = Services.build(settings).payment_gateway
-    policy = BillingPolicy.from_settings(settings)
-    report = with_database(settings, lambda: run_billing(args.as_of, policy=policy, gateway=gateway))
+    services = Services.build(settings)
+    report = with_database(
+        settings, lambda: run_billing(args.as_of, policy=services.billing_policy, gateway=services.payment_gateway)
+    )
     print(json.dumps({
         "as_of": report.as_of.isoformat(), "issued": report.issued, "held_subscriptions": report.held,
         "declined": report.declined, "claimed_elsewhere": report.claimed_elsewhere,

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from api.oauth.store import create_client
+from api.services import Services
 from billing.accounts import add_member, create_account
 from billing.billing_run import run_billing
 from billing.gateway import PaymentGateway
@@ -44,7 +45,7 @@ DEMO_BILL_TO = {
 }
 
 
-async def load_demo_data(policy: BillingPolicy, gateway: PaymentGateway, today: date | None = None) -> list[str]:
+async def load_demo_data(services: Services, today: date | None = None) -> list[str]:
     """Create the demo account, its members, a partner client, invoice payment on JP
     and a subscription billed up to today; report what was made."""
     report = []
@@ -62,8 +63,10 @@ async def load_demo_data(policy: BillingPolicy, gateway: PaymentGateway, today: 
         report.append(f"partner client created: client_id={client_id} client_secret={secret} (shown once)")
     else:
         report.append("partner client already there (create another with 'portal clients create')")
-    report.append(await _demo_invoice_payment(account.id))
-    report.extend(await _demo_subscription(account.id, policy, gateway, today or today_utc()))
+    report.append(await _demo_invoice_payment(account.id, services.invoice_fees))
+    report.extend(
+        await _demo_subscription(account.id, services.billing_policy, services.payment_gateway, today or today_utc())
+    )
     return report
 
 
@@ -95,13 +98,13 @@ async def _demo_subscription(
     return [f"invoice {number} issued" for number in issued] or ["invoices already issued up to today"]
 
 
-async def _demo_invoice_payment(account_id: uuid.UUID) -> str:
+async def _demo_invoice_payment(account_id: uuid.UUID, fees: InvoiceFees) -> str:
     """JP pays by invoice through an approved profile (applied and approved once)."""
     if await PaymentSettings.exists(account_id=account_id, coverage=Coverage.JP, invoice_profile_id__isnull=False):
         return "JP pays by invoice (already there)"
     owner = Caller("demo-owner", frozenset({SCOPE_BILLING_WRITE}), "demo", account_id, Role.OWNER)
     application = await InvoiceApplication.filter(account_id=account_id, coverage=Coverage.JP).order_by("-id").first()
     if application is None or application.status is not ApplicationStatus.PENDING:
-        application = await apply_for_invoice_payment(owner, InvoiceFees(), Coverage.JP, DEMO_BILL_TO)
+        application = await apply_for_invoice_payment(owner, fees, Coverage.JP, DEMO_BILL_TO)
     await approve_application(Caller("demo-staff", frozenset({SCOPE_ADMIN}), "demo"), application.id)
     return "JP pays by invoice: application approved, invoice profile created"

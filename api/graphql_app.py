@@ -18,8 +18,6 @@ from strawberry.schema import BaseSchema
 from api.oauth.validation import AccessTokenValidator, InvalidToken
 from billing.caller import Caller
 from billing.identity import NotAuthorised, resolve_caller
-from billing.invoice_applications import InvoiceFees
-from billing.policy import BillingPolicy
 from schema.context import Context
 
 logger = logging.getLogger("portal.auth")
@@ -33,14 +31,13 @@ _PAGE_VIEWER = Caller(subject="anonymous", scopes=frozenset(), client_id="")
 class PortalGraphQL(GraphQL):
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         services = request.app.state.services
-        settings = services.settings
         return Context(
             request=request,
             response=response,
             caller=request.scope.get("portal.caller", _PAGE_VIEWER),
             payment_gateway=services.payment_gateway,
-            invoice_fees=InvoiceFees(settings.invoice_switching_fee_jpy, settings.invoice_monthly_fee_jpy),
-            billing_policy=BillingPolicy.from_settings(settings),
+            invoice_fees=services.invoice_fees,
+            billing_policy=services.billing_policy,
         )
 
 

@@ -16,6 +16,8 @@ from api.oauth.server import PortalAuthorizationServer
 from api.oauth.validation import AccessTokenValidator
 from api.settings import Settings
 from billing.gateway import PaymentGateway, TestGateway
+from billing.invoice_applications import InvoiceFees
+from billing.policy import BillingPolicy
 
 
 @dataclass
@@ -25,6 +27,8 @@ class Services:
     authorization_server: PortalAuthorizationServer
     issuer_keys: IssuerKeys
     validator: AccessTokenValidator
+    billing_policy: BillingPolicy
+    invoice_fees: InvoiceFees
     payment_gateway: PaymentGateway = field(default_factory=TestGateway)
 
     @classmethod
@@ -37,7 +41,19 @@ class Services:
         server = PortalAuthorizationServer(settings.issuer, settings.audience, key, settings.token_ttl_seconds)
         issuer_keys = IssuerKeys(settings.issuer, key, settings.trusted_issuers)
         validator = AccessTokenValidator(issuer_keys, settings.audience, store.is_revoked)
-        return cls(settings, key, server, issuer_keys, validator)
+        return cls(settings, key, server, issuer_keys, validator, billing_policy(settings), invoice_fees(settings))
 
     async def aclose(self) -> None:
         await self.issuer_keys.aclose()
+
+
+def billing_policy(settings: Settings) -> BillingPolicy:
+    return BillingPolicy(
+        issuer_name=settings.issuer_name,
+        issuer_registration_number=settings.issuer_registration_number,
+        card_countries=frozenset(settings.card_countries),
+    )
+
+
+def invoice_fees(settings: Settings) -> InvoiceFees:
+    return InvoiceFees(settings.invoice_switching_fee_jpy, settings.invoice_monthly_fee_jpy)

@@ -1,7 +1,6 @@
 """The billing settings the invoicing use cases need, as one plain value.
 
-Built from ``api.settings.Settings`` by the app and the CLI (``from_settings``);
-tests build it directly.
+Built once from the settings by ``api.services.Services``; tests build it directly.
 """
 
 from __future__ import annotations
@@ -26,15 +25,6 @@ class BillingPolicy:
     card_countries: frozenset[str] = field(default_factory=lambda: DEFAULT_CARD_COUNTRIES)
     card_threshold: Money = field(default_factory=lambda: Money(Decimal("2000.00"), Currency.USD))
     tax_rounding: TaxRounding = TaxRounding.DOWN
-
-    @classmethod
-    def from_settings(cls, settings: object) -> BillingPolicy:
-        return cls(
-            issuer_name=getattr(settings, "issuer_name", cls.issuer_name),
-            issuer_registration_number=getattr(settings, "issuer_registration_number", cls.issuer_registration_number),
-            card_countries=frozenset(getattr(settings, "card_countries", DEFAULT_CARD_COUNTRIES)),
-            tax_rounding=TaxRounding(getattr(settings, "tax_rounding", TaxRounding.DOWN.value)),
-        )
 
     def issuer(self) -> dict[str, str | None]:
         return {"name": self.issuer_name, "registration_number": self.issuer_registration_number}

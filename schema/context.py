@@ -9,7 +9,7 @@ from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
 from billing.caller import Caller
-from billing.gateway import PaymentGateway, TestGateway
+from billing.gateway import PaymentGateway
 from billing.invoice_applications import InvoiceFees
 from billing.policy import BillingPolicy
 from schema.loaders import Loaders
@@ -20,10 +20,10 @@ class Context:
     request: Request
     response: Response
     caller: Caller
+    payment_gateway: PaymentGateway
+    invoice_fees: InvoiceFees
+    billing_policy: BillingPolicy
     loaders: Loaders = field(default_factory=Loaders)
-    payment_gateway: PaymentGateway = field(default_factory=TestGateway)
-    invoice_fees: InvoiceFees = field(default_factory=InvoiceFees)
-    billing_policy: BillingPolicy = field(default_factory=BillingPolicy)
 
 
 Info = StrawberryInfo[Context, None]

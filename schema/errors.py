@@ -14,6 +14,10 @@ T = TypeVar("T")
 ErrorCodeEnum = strawberry.enum(ErrorCode, name="ErrorCode", description="Why a request was refused.")
 
 
+PAYLOAD_ERRORS = "Why nothing was changed; empty on success."
+"""The description of every mutation payload's ``errors`` field."""
+
+
 @strawberry.type(description="An expected failure: bad input or a business rule. Nothing was changed.")
 class UserError:
     code: ErrorCodeEnum = strawberry.field(description="What kind of failure, for programs.")  # type: ignore[valid-type]

@@ -6,7 +6,7 @@ from billing.caller import SCOPE_ADMIN
 from billing.emails import requeue_email
 from schema.context import Info
 from schema.emails.types import EmailNotification
-from schema.errors import UserError, run_use_case
+from schema.errors import PAYLOAD_ERRORS, UserError, run_use_case
 from schema.permissions import requires
 
 
@@ -18,7 +18,7 @@ class RequeueEmailInput:
 @strawberry.type(description="The result of requeueEmail.")
 class RequeueEmailPayload:
     notification: EmailNotification | None = strawberry.field(description="The email, PENDING again.")
-    errors: list[UserError] = strawberry.field(description="Why it was refused; empty on success.")
+    errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
 
 
 @strawberry.type

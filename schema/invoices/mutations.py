@@ -15,7 +15,7 @@ from billing.tax import TaxCategory
 from models.coverage import Coverage
 from schema.context import Info
 from schema.errors import run_use_case
-from schema.invoices.ids import NO_ACCOUNT, account_of, pk_of
+from schema.ids import NO_ACCOUNT, account_of, pk_of
 from schema.invoices.inputs import (
     ActivateOrderLineInput,
     CreateOrderInput,

@@ -6,23 +6,20 @@ from datetime import date
 
 import strawberry
 
-from schema.errors import UserError
+from schema.errors import PAYLOAD_ERRORS, UserError
 from schema.invoices.invoice_types import InvoiceNode
 from schema.invoices.subscription_types import OrderLineNode, OrderType, SubscriptionNode
-
-_ERRORS = "Why nothing was changed; empty on success."
-
 
 @strawberry.type(description="The result of createOrder.")
 class CreateOrderPayload:
     order: OrderType | None = strawberry.field(description="The order booked.")
-    errors: list[UserError] = strawberry.field(description=_ERRORS)
+    errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(description="The result of activateOrderLine.")
 class ActivateOrderLinePayload:
     line: OrderLineNode | None = strawberry.field(description="The line, now active.")
-    errors: list[UserError] = strawberry.field(description=_ERRORS)
+    errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(description="What one billing run did.")
@@ -37,16 +34,16 @@ class BillingRunReport:
 @strawberry.type(description="The result of runBilling.")
 class RunBillingPayload:
     report: BillingRunReport | None = strawberry.field(description="What the run did.")
-    errors: list[UserError] = strawberry.field(description=_ERRORS)
+    errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(description="The result of recordPayment or voidInvoice.")
 class InvoicePayload:
     invoice: InvoiceNode | None = strawberry.field(description="The invoice after the change.")
-    errors: list[UserError] = strawberry.field(description=_ERRORS)
+    errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(description="The result of setPurchaseOrderNumber or filePurchaseOrderExemption.")
 class SubscriptionPayload:
     subscription: SubscriptionNode | None = strawberry.field(description="The subscription after the change.")
-    errors: list[UserError] = strawberry.field(description=_ERRORS)
+    errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)

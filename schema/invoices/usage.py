@@ -15,12 +15,11 @@ from billing.money import Currency, Money
 from billing.usage_records import RecordedBurst, record_bursting, record_usage
 from models.usage import UsageRecord
 from schema.context import Info
-from schema.errors import UserError, run_use_case
-from schema.invoices.ids import pk_of
+from schema.errors import PAYLOAD_ERRORS, UserError, run_use_case
+from schema.ids import pk_of
 from schema.permissions import requires
 from schema.types.money import MoneyType
 
-_ERRORS = "Why nothing was recorded; empty on success."
 
 
 @strawberry.input(description="Staff: consumption on one day, valued at list price.")
@@ -59,13 +58,13 @@ class BurstRecordType:
 @strawberry.type(description="The result of recordUsage.")
 class RecordUsagePayload:
     usage: UsageRecordType | None = strawberry.field(description="The usage recorded.")
-    errors: list[UserError] = strawberry.field(description=_ERRORS)
+    errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(description="The result of recordBursting.")
 class RecordBurstingPayload:
     bursting: BurstRecordType | None = strawberry.field(description="The hour recorded.")
-    errors: list[UserError] = strawberry.field(description=_ERRORS)
+    errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
 
 
 def _line_gid(line_id: int) -> relay.GlobalID:

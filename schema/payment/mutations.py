@@ -4,7 +4,6 @@ input, calls one use case and maps the result."""
 from __future__ import annotations
 
 import strawberry
-from strawberry import relay
 
 from billing.caller import SCOPE_ADMIN, SCOPE_BILLING_WRITE
 from billing.cards import register_credit_card
@@ -32,14 +31,9 @@ from schema.payment.payloads import (
     UnmergeInvoicePaymentPayload,
     UpdateInvoiceProfilePayload,
 )
+from schema.ids import pk_of
 from schema.payment.types import InvoiceApplicationNode, InvoiceProfileNode, PaymentSettings
 from schema.permissions import requires
-
-def _application_pk(global_id: relay.GlobalID) -> int:
-    """The application's key; 0 (never a row) for an id of another type or malformed."""
-    if global_id.type_name != "InvoiceApplication" or not global_id.node_id.isdigit():
-        return 0
-    return int(global_id.node_id)
 
 
 @strawberry.type
@@ -84,7 +78,7 @@ class PaymentMutations:
     async def approve_invoice_application(
         self, info: Info, input: ApproveInvoiceApplicationInput
     ) -> ApproveInvoiceApplicationPayload:
-        application_id = _application_pk(input.application_id)
+        application_id = pk_of(input.application_id, "InvoiceApplication")
         row, errors = await run_use_case(approve_application(info.context.caller, application_id))
         node = row and InvoiceApplicationNode.from_model(row)
         return ApproveInvoiceApplicationPayload(application=node, errors=errors)
@@ -97,7 +91,7 @@ class PaymentMutations:
         self, info: Info, input: RejectInvoiceApplicationInput
     ) -> RejectInvoiceApplicationPayload:
         row, errors = await run_use_case(
-            reject_application(info.context.caller, _application_pk(input.application_id), input.reason)
+            reject_application(info.context.caller, pk_of(input.application_id, "InvoiceApplication"), input.reason)
         )
         node = row and InvoiceApplicationNode.from_model(row)
         return RejectInvoiceApplicationPayload(application=node, errors=errors)

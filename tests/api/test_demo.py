@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from api.demo import DEMO_ACCOUNT_ID, load_demo_data
-from billing.gateway import TestGateway
-from billing.policy import BillingPolicy
 from models.invoice_profile import InvoiceApplication, InvoiceProfile
 from models.invoices import Invoice
 from models.outbox import OutboxMessage
@@ -16,13 +14,9 @@ from models.payment import PaymentMethod, PaymentSettings
 TODAY = date(2026, 11, 22)
 
 
-async def _load() -> list[str]:
-    return await load_demo_data(BillingPolicy(), TestGateway(), today=TODAY)
-
-
-async def test_the_demo_account_pays_by_invoice_on_jp_once(db, backend):
-    first = await _load()
-    second = await _load()
+async def test_the_demo_account_pays_by_invoice_on_jp_once(db, backend, services):
+    first = await load_demo_data(services, today=TODAY)
+    second = await load_demo_data(services, today=TODAY)
     assert "JP pays by invoice: application approved, invoice profile created" in first
     assert "JP pays by invoice (already there)" in second
     jp = await PaymentSettings.get(account_id=DEMO_ACCOUNT_ID, coverage="JP")
@@ -31,14 +25,14 @@ async def test_the_demo_account_pays_by_invoice_on_jp_once(db, backend):
     assert await InvoiceApplication.filter(account_id=DEMO_ACCOUNT_ID).count() == 1
 
 
-async def test_the_demo_subscription_is_billed_up_to_today_once(db, backend):
-    first = await _load()
+async def test_the_demo_subscription_is_billed_up_to_today_once(db, backend, services):
+    first = await load_demo_data(services, today=TODAY)
     invoices = await Invoice.filter(account_id=DEMO_ACCOUNT_ID).order_by("issue_date")
     # Booked 2026-09-01, second line active 09-21: the first invoice waits for the
     # 15-day rule (09-16), the late line gets its own (09-21), then October, November.
     assert [i.issue_date for i in invoices] == [date(2026, 9, 16), date(2026, 9, 21), date(2026, 10, 1), date(2026, 11, 1)]
     assert [line for line in first if line.startswith("invoice ")] == [f"invoice {i.number} issued" for i in invoices]
     assert await OutboxMessage.filter(kind="invoice_issued").count() == 4
-    second = await _load()
+    second = await load_demo_data(services, today=TODAY)
     assert "invoices already issued up to today" in second
     assert await Invoice.filter(account_id=DEMO_ACCOUNT_ID).count() == 4

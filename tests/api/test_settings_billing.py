@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 
 from api.settings import Settings, SettingsError
-from billing.policy import BillingPolicy
+from api.services import billing_policy
 
 
 def test_card_countries_and_issuer_come_from_the_environment() -> None:
     settings = Settings.from_env({"PORTAL_CARD_COUNTRIES": "us, de", "PORTAL_ISSUER_NAME": "Acme Cloud"})
-    policy = BillingPolicy.from_settings(settings)
+    policy = billing_policy(settings)
     assert policy.card_countries == frozenset({"US", "DE"})
     assert policy.issuer() == {"name": "Acme Cloud", "registration_number": "T7000012050002"}
-    assert BillingPolicy.from_settings(Settings.from_env({})).card_countries == frozenset({"US", "CA", "GB", "AU", "SG"})
+    assert billing_policy(Settings.from_env({})).card_countries == frozenset({"US", "CA", "GB", "AU", "SG"})
 
 
 def test_a_bad_country_list_names_the_variable() -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 
 import pytest
+
+from api.services import invoice_fees
+from api.settings import Settings
 
 from billing.accounts import create_account
 from models.outbox import OutboxMessage
@@ -45,7 +47,9 @@ async def test_an_application_is_pending_once_per_coverage_and_shows_the_fees(gq
 async def test_fees_come_from_the_settings(gql, token_for, account, services, backend):
     if backend == "postgres":
         pytest.skip("settings plumbing, not database behaviour")
-    services.settings = dataclasses.replace(services.settings, invoice_switching_fee_jpy=500, invoice_monthly_fee_jpy=500)
+    # Services builds the fees once from the environment; the app serves what it built.
+    env = {"PORTAL_INVOICE_SWITCHING_FEE_JPY": "500", "PORTAL_INVOICE_MONTHLY_FEE_JPY": "500"}
+    services.invoice_fees = invoice_fees(Settings.from_env(env))
     owner = await token_for("owner", OWNER_SCOPES)
     body = payload(await gql(APPLY, owner, {"input": application("JP")}), "applyForInvoicePayment")
     assert body["application"]["switchingFee"] == {"amount": "500", "currency": "JPY"}

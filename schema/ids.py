@@ -1,5 +1,5 @@
-"""Reading global ids of this feature's inputs: a wrong type or a malformed id
-names no row (it answers like a missing one)."""
+"""Reading global ids given in inputs: a wrong type or a malformed id names no
+row, so it answers exactly like a missing one."""
 
 from __future__ import annotations
 

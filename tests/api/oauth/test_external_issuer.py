@@ -29,8 +29,9 @@ def idp(settings):
 
 
 @pytest.fixture
-async def portal(settings, signing_key, idp, db):
-    """This service, trusting ``IDP``; its JWKS requests are counted."""
+async def portal(settings, signing_key, idp, db, request):
+    """This service, trusting ``IDP`` (by discovery, or by the JWKS URL given as the
+    fixture's parameter); its requests to the issuer are counted."""
     fetched: list[str] = []
 
     async def count(request: httpx.Request) -> None:
@@ -39,7 +40,7 @@ async def portal(settings, signing_key, idp, db):
     idp_http = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(idp, manage_database=False)), event_hooks={"request": [count]}
     )
-    trusting = type(settings)(**{**settings.__dict__, "trusted_issuers": (TrustedIssuer(IDP),)})
+    trusting = type(settings)(**{**settings.__dict__, "trusted_issuers": (TrustedIssuer(IDP, getattr(request, "param", None)),)})
     services = Services.build(trusting, signing_key)
     services.issuer_keys = IssuerKeys(trusting.issuer, signing_key, trusting.trusted_issuers, http=idp_http)
     services.validator.issuer_keys = services.issuer_keys
@@ -67,3 +68,12 @@ async def test_unknown_kid_refetches_keys_at_most_once_a_minute(portal, idp, acc
         assert response.status_code == 401
         assert "signing key is unknown" in response.headers["www-authenticate"]
     assert fetched.count("/oauth/jwks") == 1, "an unknown kid within the minute must not refetch"
+
+
+@pytest.mark.parametrize("portal", [f"{IDP}/oauth/jwks"], indirect=True)
+async def test_an_explicit_jwks_url_skips_discovery(portal, idp, account):
+    gql, fetched = portal
+    token = await mint_access_token(idp.authorization_server, "owner", ["billing:read"])
+    body = await gql("{ viewer { subject } }", token)
+    assert body["data"]["viewer"] == {"subject": "owner"}
+    assert fetched == ["/oauth/jwks"]

@@ -219,7 +219,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
 
 def _daily_billing(settings: Settings) -> Any:
     from api.services import Services
-    from billing.daily_run import DailyBilling
+    from billing.invoicing.daily import DailyBilling
 
     services = Services.build(settings)
     return DailyBilling(services.billing_policy, services.payment_gateway)
@@ -245,9 +245,10 @@ def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_outbox_requeue(settings: Settings, args: argparse.Namespace) -> None:
-    from notifications.outbox import requeue
+    from billing.access.caller import Caller
+    from billing.customer_mail import requeue_email
 
-    row = with_database(settings, lambda: requeue(args.id))
+    row = with_database(settings, lambda: requeue_email(Caller.operator(), str(args.id)))
     print(f"message {row.id} is PENDING again", file=sys.stderr)
 
 
@@ -270,7 +271,7 @@ def _iso_date(text: str) -> Any:
 
 def cmd_billing_run(settings: Settings, args: argparse.Namespace) -> None:
     from api.services import Services
-    from billing.billing_run import run_billing
+    from billing.invoicing.run import run_billing
     services = Services.build(settings)
     report = with_database(
         settings, lambda: run_billing(args.as_of, policy=services.billing_policy, gateway=services.payment_gateway)

@@ -8,22 +8,31 @@ from decimal import Decimal
 
 from api.oauth.store import create_client
 from api.services import Services
+from billing.access.caller import SCOPE_ADMIN, SCOPE_BILLING_WRITE, Caller
 from billing.accounts import add_member, create_account
-from billing.billing_run import run_billing
-from billing.gateway import PaymentGateway
-from billing.invoice_status import today_utc
-from billing.orders import LineRequest, OrderRequest, activate_order_line, create_order
-from billing.periods import add_months
+from billing.clock import today_utc
+from billing.invoicing.orders import (
+    LineRequest,
+    OrderRequest,
+    activate_order_line,
+    create_order,
+)
+from billing.invoicing.run import run_billing
+from billing.payment_settings.applications import (
+    InvoiceFees,
+    apply_for_invoice_payment,
+    approve_application,
+)
+from billing.payment_settings.gateway import PaymentGateway
 from billing.policy import BillingPolicy
-from billing.caller import SCOPE_ADMIN, SCOPE_BILLING_WRITE, Caller
-from billing.invoice_applications import InvoiceFees, apply_for_invoice_payment, approve_application
+from billing.rules.periods import add_months
 from models.accounts import Account, Role
 from models.coverage import Coverage
 from models.invoice_profile import ApplicationStatus, InvoiceApplication
 from models.oauth import OAuthClient
 from models.orders import Subscription
-from models.terms import BillingFrequency, TaxCategory
 from models.payment import PaymentSettings
+from models.terms import BillingFrequency, TaxCategory
 
 DEMO_ACCOUNT_ID = uuid.UUID("6f1c4a52-3c1e-4d7e-9a57-0b5d2f6e8a01")
 DEMO_MEMBERS = {"demo-owner": Role.OWNER, "demo-billing": Role.BILLING_ADMIN, "demo-viewer": Role.VIEWER}

@@ -16,8 +16,8 @@ from strawberry.asgi import GraphQL
 from strawberry.schema import BaseSchema
 
 from api.oauth.validation import AccessTokenValidator, InvalidToken
-from billing.caller import Caller
-from billing.identity import NotAuthorised, resolve_caller
+from billing.access.caller import Caller
+from billing.access.identity import NotAuthorised, resolve_caller
 from schema.context import Context
 
 logger = logging.getLogger("portal.auth")

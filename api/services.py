@@ -15,8 +15,8 @@ from api.oauth.keys import SigningKey, load_signing_key
 from api.oauth.server import PortalAuthorizationServer
 from api.oauth.validation import AccessTokenValidator
 from api.settings import Settings
-from billing.gateway import PaymentGateway, TestGateway
-from billing.invoice_applications import InvoiceFees
+from billing.payment_settings.applications import InvoiceFees
+from billing.payment_settings.gateway import PaymentGateway, TestGateway
 from billing.policy import BillingPolicy
 
 

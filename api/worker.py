@@ -10,10 +10,10 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from api.settings import Settings
+from notifications.retry import RetryPolicy
 from notifications.single_worker import single_worker
 from notifications.sink import MailSink
 from notifications.smtp import SmtpServer
-from notifications.retry import RetryPolicy
 from notifications.worker import Worker, WorkerConfig
 
 log = logging.getLogger("notifications.worker")

@@ -30,12 +30,12 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext
 
 from bench import Measurement
-from billing.billing_run import run_billing
-from billing.gateway import TestGateway
+from billing.invoicing.run import run_billing
+from billing.payment_settings.gateway import TestGateway
 from billing.policy import BillingPolicy
-from billing.payment_terms import PaymentTerms
-from billing.periods import BillingFrequency
-from billing.tax import TaxCategory
+from billing.rules.payment_terms import PaymentTerms
+from billing.rules.periods import BillingFrequency
+from billing.rules.tax import TaxCategory
 from models.accounts import Account
 from models.config import tortoise_config
 from models.coverage import Coverage

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from billing.money import Currency, Money
-from billing.tax import TaxRounding
+from billing.rules.tax import TaxRounding
+from kit.money import Currency, Money
 
 DEFAULT_CARD_COUNTRIES = frozenset({"US", "CA", "GB", "AU", "SG"})
 

@@ -2,8 +2,14 @@
 is configured with the module ``models``, discovers all of them."""
 
 from models.accounts import Account, Member, Role
-from models.invoices import BilledCharge, Invoice, InvoiceCounter, InvoiceLine, InvoiceTax
 from models.invoice_profile import InvoiceApplication, InvoiceProfile, ProfileChange
+from models.invoices import (
+    BilledCharge,
+    Invoice,
+    InvoiceCounter,
+    InvoiceLine,
+    InvoiceTax,
+)
 from models.oauth import IssuedToken, OAuthClient
 from models.orders import Order, OrderLine, Subscription
 from models.outbox import OutboxMessage, OutboxStatus

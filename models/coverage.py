@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from enum import Enum
 
+from kit.money import Currency
+
 
 class Coverage(str, Enum):
     JP = "JP"
     GLOBAL = "GLOBAL"
 
     @property
-    def currency_code(self) -> str:
-        """JP is billed in JPY, GLOBAL in USD (``billing.money.Currency`` by name)."""
-        return "JPY" if self is Coverage.JP else "USD"
+    def currency(self) -> Currency:
+        """JP is billed in JPY, GLOBAL in USD."""
+        return Currency.JPY if self is Coverage.JP else Currency.USD
 
     @property
     def other(self) -> Coverage:

@@ -10,23 +10,13 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
-from models.terms import ChargeKind
-from models.terms import PaymentTerms
-from models.terms import TaxCategory
 from models.coverage import Coverage
 from models.orders import AMOUNT_DECIMALS, AMOUNT_DIGITS
+from models.terms import ChargeKind, InvoiceStatus, PaymentTerms, TaxCategory
 
 if TYPE_CHECKING:
     from models.accounts import Account
     from models.orders import OrderLine, Subscription
-
-
-class InvoiceStatus(str, Enum):
-    """Stored status; ``PAST_DUE`` is derived when read (``billing.invoice_status``)."""
-
-    ISSUED = "ISSUED"
-    PAID = "PAID"
-    VOID = "VOID"
 
 
 class ChargeState(str, Enum):

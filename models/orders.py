@@ -1,7 +1,7 @@
 """Subscriptions, the orders booked on them and their lines (with activation).
 
 In production these rows come from the order and provisioning systems; here staff
-record them. No business decisions live here: see ``billing.orders``.
+record them. No business decisions live here: see ``billing.invoicing.orders``.
 """
 
 from __future__ import annotations
@@ -12,10 +12,8 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
-from models.terms import PaymentTerms
-from models.terms import BillingFrequency
-from models.terms import TaxCategory
 from models.coverage import Coverage
+from models.terms import BillingFrequency, PaymentTerms, TaxCategory
 
 if TYPE_CHECKING:
     from models.accounts import Account

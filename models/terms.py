@@ -39,7 +39,7 @@ _MONTHS = {
 
 
 class PaymentTerms(Enum):
-    """Terms agreed on a subscription (the due date rule is in ``billing.payment_terms``)."""
+    """Terms agreed on a subscription (the due date rule is in ``billing.rules.payment_terms``)."""
 
     NET_30 = "NET_30"
     """Due 30 days after the invoice date."""
@@ -48,7 +48,7 @@ class PaymentTerms(Enum):
 
 
 class TaxCategory(Enum):
-    """Consumption tax category of an invoice line (rates are in ``billing.tax``)."""
+    """Consumption tax category of an invoice line (rates are in ``billing.rules.tax``)."""
 
     STANDARD = "STANDARD"
     REDUCED = "REDUCED"
@@ -63,3 +63,11 @@ class ChargeKind(Enum):
     RECURRING = "RECURRING"
     OVERAGE = "OVERAGE"
     BURSTING = "BURSTING"
+
+
+class InvoiceStatus(str, Enum):
+    """Stored status; ``PAST_DUE`` is derived when read (``billing.rules.invoice_status``)."""
+
+    ISSUED = "ISSUED"
+    PAID = "PAID"
+    VOID = "VOID"

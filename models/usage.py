@@ -1,6 +1,6 @@
 """Usage of order lines, as the metering systems report it: consumption valued at
 list price per day, and the units in use per hour on burstable lines. What is
-billed for them is decided in ``billing.usage``."""
+billed for them is decided in ``billing.rules.usage_charges``."""
 
 from __future__ import annotations
 

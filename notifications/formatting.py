@@ -6,7 +6,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from billing.money import Currency, quantize_half_up
+from kit.money import Currency, quantize_half_up
 
 _MONTHS_EN = (
     "January", "February", "March", "April", "May", "June",

@@ -17,7 +17,7 @@ stores it JSON-safe; the templates format it for the message's language:
 - ``EMAIL``  an address (``{{ new_email }}``)
 - ``DATE``   a ``datetime.date`` (stored ``"2026-01-31"``); ``{{ due_date | date }}``
              renders ``2026年1月31日`` / ``31 January 2026``
-- ``MONEY``  ``billing.money.Money`` or ``{"amount": "1234.00", "currency": "USD"}``;
+- ``MONEY``  ``kit.money.Money`` or ``{"amount": "1234.00", "currency": "USD"}``;
              ``{{ total | money }}`` renders ``¥12,345`` / ``12,345円`` / ``$1,234.00``
 - ``INTEGER`` a whole number
 
@@ -64,9 +64,17 @@ TEXT, EMAIL, DATE, MONEY, INTEGER = (
     FieldType.INTEGER,
 )
 
+# The kinds of message, named once: billing/customer_mail.py sends each through
+# one function, and its templates live under templates/<kind>/.
+INVOICE_ISSUED = "invoice_issued"
+BILLING_EMAIL_CHANGED = "billing_email_changed"
+INVOICE_APPLICATION_DECIDED = "invoice_application_decided"
+CARD_PAYMENT_FAILED = "card_payment_failed"
+INVOICE_HELD_FOR_PO = "invoice_held_for_po"
+
 KINDS: dict[str, dict[str, FieldSpec]] = {
     # An invoice was issued: to the profile's billing email with its CCs.
-    "invoice_issued": {
+    INVOICE_ISSUED: {
         "company_name": required(TEXT),
         "invoice_number": required(TEXT),
         "total": required(MONEY),
@@ -75,7 +83,7 @@ KINDS: dict[str, dict[str, FieldSpec]] = {
         "coverage": required(TEXT),
     },
     # The billing email of an invoice profile changed: to the old and the new address.
-    "billing_email_changed": {
+    BILLING_EMAIL_CHANGED: {
         "company_name": required(TEXT),
         "old_email": required(EMAIL),
         "new_email": required(EMAIL),
@@ -83,22 +91,22 @@ KINDS: dict[str, dict[str, FieldSpec]] = {
         "version": required(INTEGER),
     },
     # Staff decided on an invoice payment application: to its billing email and CCs.
-    "invoice_application_decided": {
+    INVOICE_APPLICATION_DECIDED: {
         "company_name": required(TEXT),
         "coverage": required(TEXT),
         "status": required(TEXT),  # APPROVED or REJECTED
         "reason": optional(TEXT),  # the rejection reason
     },
-    # A card charge for an issued invoice was declined (billing.card_payment).
-    "card_payment_failed": {
+    # A card charge for an issued invoice was declined (billing.invoicing.card_charges).
+    CARD_PAYMENT_FAILED: {
         "company_name": required(TEXT),
         "invoice_number": required(TEXT),
         "total": required(MONEY),
         "error_code": required(TEXT),
         "coverage": required(TEXT),
     },
-    # A subscription needs a PO and has none: its invoice is held (billing.purchase_orders).
-    "invoice_held_for_po": {
+    # A subscription needs a PO and has none: its invoice is held (billing.invoicing.purchase_orders).
+    INVOICE_HELD_FOR_PO: {
         "company_name": required(TEXT),
         "subscription": required(TEXT),
         "coverage": required(TEXT),

@@ -32,7 +32,11 @@ MAX_DEDUP_KEY = 255
 
 
 class RequeueError(ValueError):
-    """The message does not exist or is not ``FAILED``."""
+    """The message does not exist (``missing``) or is not ``FAILED``."""
+
+    def __init__(self, message: str, *, missing: bool = False) -> None:
+        super().__init__(message)
+        self.missing = missing
 
 
 def _utcnow() -> datetime.datetime:
@@ -94,7 +98,7 @@ async def requeue(message_id: uuid.UUID, *, now: datetime.datetime | None = None
     async with in_transaction():
         row = await OutboxMessage.filter(id=message_id).select_for_update().first()
         if row is None:
-            raise RequeueError(f"no outbox message {message_id}")
+            raise RequeueError(f"no outbox message {message_id}", missing=True)
         if row.status is not OutboxStatus.FAILED:
             raise RequeueError(f"message {message_id} is {row.status.value}; only a FAILED message can be re-queued")
         row.status = OutboxStatus.PENDING

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from billing.money import Currency, quantize_half_up
+from kit.money import Currency, quantize_half_up
 from notifications.kinds import KINDS, LANGUAGES, FieldSpec, FieldType
 
 MAX_TEXT = 2_000

@@ -14,7 +14,6 @@ from schema.extensions import protections
 from schema.root import MUTATION_ROOT, Query
 from schema.types.account import AccountNode
 
-
 logger = logging.getLogger("portal.graphql")
 
 

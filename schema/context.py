@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
-from billing.caller import Caller
-from billing.gateway import PaymentGateway
-from billing.invoice_applications import InvoiceFees
+from billing.access.caller import Caller
+from billing.payment_settings.applications import InvoiceFees
+from billing.payment_settings.gateway import PaymentGateway
 from billing.policy import BillingPolicy
 from schema.loaders import Loaders
 

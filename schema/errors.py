@@ -7,6 +7,9 @@ from typing import TypeVar
 
 import strawberry
 
+from graphql import GraphQLError
+
+from billing.access.rules import Forbidden
 from billing.errors import BusinessError, ErrorCode, FieldError
 
 T = TypeVar("T")
@@ -29,9 +32,17 @@ class UserError:
         return cls(code=error.code, message=error.message, field=error.field)
 
 
+def forbidden(message: str) -> GraphQLError:
+    """The one answer to every authorisation failure, a missing scope or a missing role."""
+    return GraphQLError(message, extensions={"code": "FORBIDDEN"})
+
+
 async def run_use_case(call: Awaitable[T]) -> tuple[T | None, list[UserError]]:
-    """Await a use case; a ``BusinessError`` becomes the payload's ``errors``."""
+    """Await a use case; a ``BusinessError`` becomes the payload's ``errors``, and
+    ``Forbidden`` the same GraphQL error a missing scope gives."""
     try:
         return await call, []
     except BusinessError as exc:
         return None, [UserError.from_domain(error) for error in exc.errors]
+    except Forbidden as exc:
+        raise forbidden(str(exc)) from None

@@ -1,29 +1,74 @@
-"""Reading global ids given in inputs: a wrong type or a malformed id names no
-row, so it answers exactly like a missing one."""
+"""Global ids: the one place they are made and read.
+
+Every id the API, the CLI and the ``X-Account-ID`` header deal in is a Relay
+global id (base64 of ``"<Type>:<key>"``). A malformed id, an id of another
+type, or a key out of range names no row: readers answer it exactly like a
+missing one.
+"""
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Iterable
 
 from strawberry import relay
 
 NO_ACCOUNT = uuid.UUID(int=0)
+"""A UUID that names no account, for a wrong account id in an input."""
+
+MAX_KEY = 2**63 - 1
+_DIGITS = re.compile(r"[1-9][0-9]{0,18}")
 
 
-def pk_of(global_id: relay.GlobalID, type_name: str) -> int:
-    """The integer key of a ``type_name`` id; 0 (never a row) otherwise."""
-    if global_id.type_name != type_name or not global_id.node_id.isdigit():
-        return 0
-    return int(global_id.node_id)
+def global_id(type_name: str, key: object) -> str:
+    """The global id of the ``type_name`` row whose key is ``key``."""
+    return str(relay.GlobalID(type_name, str(key)))
 
 
-def account_of(global_id: relay.GlobalID | None) -> uuid.UUID | None:
-    """The account's UUID, or a UUID that names no account when the id is wrong."""
-    if global_id is None:
+def int_key(node_id: str) -> int | None:
+    """The integer key in a node id (the part after ``Type:``), or None when it is
+    not a positive integer in range (ASCII digits only, no sign, no leading zero)."""
+    if not _DIGITS.fullmatch(node_id):
         return None
-    if global_id.type_name != "Account":
+    key = int(node_id)
+    return key if key <= MAX_KEY else None
+
+
+def int_keys(node_ids: Iterable[str]) -> list[int | None]:
+    return [int_key(node_id) for node_id in node_ids]
+
+
+def pk_of(gid: relay.GlobalID, type_name: str) -> int:
+    """The integer key of a ``type_name`` id; 0 (never a row) otherwise."""
+    if gid.type_name != type_name:
+        return 0
+    return int_key(gid.node_id) or 0
+
+
+def account_of(gid: relay.GlobalID | None) -> uuid.UUID | None:
+    """The account's UUID, or a UUID that names no account when the id is wrong."""
+    if gid is None:
+        return None
+    if gid.type_name != "Account":
         return NO_ACCOUNT
     try:
-        return uuid.UUID(global_id.node_id)
+        return uuid.UUID(gid.node_id)
     except ValueError:
         return NO_ACCOUNT
+
+
+def parse_account_id(text: str) -> uuid.UUID | None:
+    """An account id given as text (the CLI, ``X-Account-ID``): its global id, or
+    the bare UUID inside it. None when it is neither."""
+    text = text.strip()
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        pass
+    try:
+        gid = relay.GlobalID.from_id(text)
+    except (ValueError, TypeError):
+        return None
+    account = account_of(gid)
+    return None if account == NO_ACCOUNT else account

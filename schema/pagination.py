@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 import strawberry
-
 from graphql import GraphQLError
 from strawberry import relay
 from tortoise.expressions import Q

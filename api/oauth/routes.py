@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from api.oauth.keys import SigningKey
 from api.oauth.server import PortalAuthorizationServer, StarletteOAuth2Request
-from billing.caller import ALL_SCOPES
+from billing.access.caller import ALL_SCOPES
 
 
 def oauth_routes(server: PortalAuthorizationServer, issuer: str, key: SigningKey) -> list[Route]:

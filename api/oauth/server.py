@@ -31,7 +31,7 @@ from starlette.datastructures import FormData, Headers, QueryParams
 
 from api.oauth import store
 from api.oauth.keys import SigningKey
-from billing.caller import ALL_SCOPES
+from billing.access.caller import ALL_SCOPES
 
 GRANT_CLIENT_CREDENTIALS = "client_credentials"
 

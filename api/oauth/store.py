@@ -15,8 +15,13 @@ from typing import Any
 from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin
 from tortoise.expressions import Q
 
-from api.oauth.secrets import hash_secret, new_client_id, new_client_secret, verify_secret
-from billing.caller import ALL_SCOPES
+from api.oauth.secrets import (
+    hash_secret,
+    new_client_id,
+    new_client_secret,
+    verify_secret,
+)
+from billing.access.caller import ALL_SCOPES
 from models.accounts import Account
 from models.oauth import IssuedToken, OAuthClient
 

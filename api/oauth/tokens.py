@@ -13,7 +13,7 @@ from authlib.oauth2.rfc6749 import ClientMixin
 
 from api.oauth import store
 from api.oauth.server import PortalAuthorizationServer, _claims_of
-from billing.caller import ALL_SCOPES, SCOPE_ADMIN
+from billing.access.caller import ALL_SCOPES, SCOPE_ADMIN
 from models.accounts import Member
 
 CONSOLE_CLIENT_ID = "portal-console"

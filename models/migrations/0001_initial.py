@@ -1,9 +1,11 @@
-from tortoise import migrations
-from tortoise.migrations import operations as ops
-from models.accounts import Role
-from tortoise.fields.base import OnDelete
 from uuid import uuid4
-from tortoise import fields
+
+from tortoise import fields, migrations
+from tortoise.fields.base import OnDelete
+from tortoise.migrations import operations as ops
+
+from models.accounts import Role
+
 
 class Migration(migrations.Migration):
     initial = True

@@ -1,11 +1,13 @@
-from tortoise import migrations
-from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
-from models.outbox import OutboxStatus
 from uuid import uuid4
-from tortoise import fields
+
+from tortoise import fields, migrations
 from tortoise.indexes import Index
+from tortoise.migrations import operations as ops
+
+from models.outbox import OutboxStatus
+
 
 class Migration(migrations.Migration):
     dependencies = [('portal', '0001_initial')]

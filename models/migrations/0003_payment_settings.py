@@ -1,12 +1,14 @@
-from tortoise import migrations
-from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
+
+from tortoise import fields, migrations
+from tortoise.fields.base import OnDelete
+from tortoise.migrations import operations as ops
+
 from models.coverage import Coverage
 from models.invoice_profile import ApplicationStatus, DeliveryMethod, Language
 from models.payment import PaymentMethod
-from tortoise.fields.base import OnDelete
-from tortoise import fields
+
 
 class Migration(migrations.Migration):
     dependencies = [('portal', '0002_outbox')]

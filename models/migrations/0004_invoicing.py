@@ -1,15 +1,17 @@
-from tortoise import migrations
-from tortoise.migrations import operations as ops
 import functools
 from decimal import Decimal
 from json import dumps, loads
+
+from tortoise import fields, migrations
+from tortoise.fields.base import OnDelete
+from tortoise.indexes import Index
+from tortoise.migrations import operations as ops
+
 from models.coverage import Coverage
 from models.invoice_profile import Language
 from models.invoices import ChargeState, InvoiceStatus
 from models.terms import BillingFrequency, ChargeKind, PaymentTerms, TaxCategory
-from tortoise.fields.base import OnDelete
-from tortoise import fields
-from tortoise.indexes import Index
+
 
 class Migration(migrations.Migration):
     dependencies = [('portal', '0003_payment_settings')]

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import strawberry
 
-from billing.caller import SCOPE_ADMIN
-from billing.emails import requeue_email
+from billing.access.caller import SCOPE_ADMIN
+from billing.customer_mail import requeue_email
 from schema.context import Info
 from schema.emails.types import EmailNotification
 from schema.errors import PAYLOAD_ERRORS, UserError, run_use_case

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
-from billing.invoice_status import DisplayStatus
-from billing.payment_terms import PaymentTerms
-from billing.periods import BillingFrequency
-from billing.tax import TaxCategory
-from models.terms import ChargeKind
+from billing.rules.invoice_status import DisplayStatus
+from billing.rules.payment_terms import PaymentTerms
+from billing.rules.periods import BillingFrequency
+from billing.rules.tax import TaxCategory
 from models.outbox import OutboxStatus
+from models.terms import ChargeKind
 
 InvoiceStatusEnum = strawberry.enum(
     DisplayStatus, name="InvoiceStatus",

@@ -8,8 +8,12 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
-from billing.tax import TaxCategory
-from schema.invoices.enums import BillingFrequencyEnum, PaymentTermsEnum, TaxCategoryEnum
+from billing.rules.tax import TaxCategory
+from schema.invoices.enums import (
+    BillingFrequencyEnum,
+    PaymentTermsEnum,
+    TaxCategoryEnum,
+)
 from schema.payment.enums import CoverageEnum
 
 

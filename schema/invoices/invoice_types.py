@@ -4,18 +4,20 @@ and email."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import strawberry
 from strawberry import relay
 
-from billing.invoice_status import display_status, today_utc
-from billing.invoices import invoice_by_id
-from billing.money import Currency, Money
+from billing.clock import today_utc
+from billing.invoicing.invoices import invoice_by_id
+from billing.rules.invoice_status import display_status
+from kit.money import Currency, Money
 from models.invoices import Invoice, InvoiceLine, InvoiceTax
 from schema.context import Info
+from schema.emails.types import EmailNotification
 from schema.invoices.enums import (
     ChargeKindEnum,
     InvoiceStatusEnum,
@@ -23,7 +25,6 @@ from schema.invoices.enums import (
     TaxCategoryEnum,
 )
 from schema.payment.enums import CoverageEnum
-from schema.emails.types import EmailNotification
 from schema.types.money import CurrencyEnum, MoneyType
 
 

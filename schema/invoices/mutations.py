@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import strawberry
 
-from billing.billing_run import RunReport, run_billing_as
-from billing.caller import SCOPE_ADMIN, SCOPE_BILLING_WRITE
-from billing.invoices import record_payment, void_invoice
-from billing.money import Currency
-from billing.orders import LineRequest, OrderRequest, activate_order_line, create_order
-from billing.purchase_orders import file_purchase_order_exemption, set_purchase_order_number
-from billing.tax import TaxCategory
+from billing.access.caller import SCOPE_ADMIN, SCOPE_BILLING_WRITE
+from billing.invoicing.invoices import record_payment, void_invoice
+from billing.invoicing.orders import (
+    LineRequest,
+    OrderRequest,
+    activate_order_line,
+    create_order,
+)
+from billing.invoicing.purchase_orders import (
+    file_purchase_order_exemption,
+    set_purchase_order_number,
+)
+from billing.invoicing.run import RunReport, run_billing_as
+from billing.rules.tax import TaxCategory
 from models.coverage import Coverage
 from schema.context import Info
 from schema.errors import run_use_case
@@ -34,7 +41,11 @@ from schema.invoices.payloads import (
     RunBillingPayload,
     SubscriptionPayload,
 )
-from schema.invoices.subscription_types import OrderLineNode, SubscriptionNode, order_type
+from schema.invoices.subscription_types import (
+    OrderLineNode,
+    SubscriptionNode,
+    order_type,
+)
 from schema.permissions import requires
 
 
@@ -77,7 +88,7 @@ class InvoiceMutations:
         row, errors = await run_use_case(
             activate_order_line(info.context.caller, pk_of(input.line_id, "OrderLine"), input.activated_on)
         )
-        line = row and OrderLineNode.from_model(row, row.order, Currency(row.subscription.coverage.currency_code))
+        line = row and OrderLineNode.from_model(row, row.order, row.subscription.coverage.currency)
         return ActivateOrderLinePayload(line=line, errors=errors)
 
     @strawberry.mutation(description="Staff: issue everything due on a day (the worker does it daily).", extensions=[requires(SCOPE_ADMIN)])

@@ -8,7 +8,12 @@ import strawberry
 
 from schema.errors import PAYLOAD_ERRORS, UserError
 from schema.invoices.invoice_types import InvoiceNode
-from schema.invoices.subscription_types import OrderLineNode, OrderType, SubscriptionNode
+from schema.invoices.subscription_types import (
+    OrderLineNode,
+    OrderType,
+    SubscriptionNode,
+)
+
 
 @strawberry.type(description="The result of createOrder.")
 class CreateOrderPayload:

@@ -7,11 +7,16 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-from billing.caller import SCOPE_ADMIN, SCOPE_BILLING_READ, SCOPE_BILLING_WRITE, SCOPE_INVOICES_READ
-from billing.invoices import find_invoice, invoices_query, subscriptions_query
+from billing.access.caller import (
+    SCOPE_ADMIN,
+    SCOPE_BILLING_READ,
+    SCOPE_BILLING_WRITE,
+    SCOPE_INVOICES_READ,
+)
+from billing.invoicing.invoices import find_invoice, invoices_query, subscriptions_query
 from schema.context import Info
-from schema.invoices.enums import InvoiceStatusEnum
 from schema.ids import account_of
+from schema.invoices.enums import InvoiceStatusEnum
 from schema.invoices.invoice_types import InvoiceNode
 from schema.invoices.subscription_types import SubscriptionNode
 from schema.pagination import AfterArg, FirstArg, keyset_connection

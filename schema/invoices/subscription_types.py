@@ -9,12 +9,16 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
-from billing.invoices import order_line_by_id, subscription_by_id
-from billing.money import Currency, Money
-from billing.purchase_orders import is_held
+from billing.invoicing.invoices import order_line_by_id, subscription_by_id
+from billing.invoicing.purchase_orders import is_held
+from kit.money import Currency, Money
 from models.orders import Order, OrderLine, Subscription, order_number
 from schema.context import Info
-from schema.invoices.enums import BillingFrequencyEnum, PaymentTermsEnum, TaxCategoryEnum
+from schema.invoices.enums import (
+    BillingFrequencyEnum,
+    PaymentTermsEnum,
+    TaxCategoryEnum,
+)
 from schema.payment.enums import CoverageEnum
 from schema.types.money import MoneyType
 
@@ -58,7 +62,7 @@ class OrderLineNode(relay.Node):
         results: list[OrderLineNode | None] = []
         for node_id in node_ids:
             row = await order_line_by_id(info.context.caller, int(node_id)) if node_id.isdigit() else None
-            currency = row and Currency(row.subscription.coverage.currency_code)
+            currency = row and row.subscription.coverage.currency
             results.append(cls.from_model(row, row.order, currency) if row and currency else None)
         return results
 
@@ -89,7 +93,7 @@ class SubscriptionNode(relay.Node):
     @strawberry.field(description="The lines of all its orders, by order.")
     async def lines(self, info: Info) -> list[OrderLineNode]:
         rows = await info.context.loaders.subscription_lines.load(self.model.id)
-        currency = Currency(self.model.coverage.currency_code)
+        currency = self.model.coverage.currency
         return [OrderLineNode.from_model(row, row.order, currency) for row in rows]
 
     @classmethod
@@ -112,7 +116,7 @@ class OrderType:
 
 
 def order_type(order: Order, subscription: Subscription, lines: list[OrderLine]) -> OrderType:
-    currency = Currency(subscription.coverage.currency_code)
+    currency = subscription.coverage.currency
     return OrderType(
         number=order.number, booked_on=order.booked_on, subscription=SubscriptionNode.from_model(subscription),
         lines=[OrderLineNode.from_model(row, order, currency) for row in lines],

@@ -10,16 +10,15 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
-from billing.caller import SCOPE_ADMIN
-from billing.money import Currency, Money
-from billing.usage_records import RecordedBurst, record_bursting, record_usage
+from billing.access.caller import SCOPE_ADMIN
+from billing.invoicing.usage_records import RecordedBurst, record_bursting, record_usage
+from kit.money import Currency, Money
 from models.usage import UsageRecord
 from schema.context import Info
 from schema.errors import PAYLOAD_ERRORS, UserError, run_use_case
 from schema.ids import pk_of
 from schema.permissions import requires
 from schema.types.money import MoneyType
-
 
 
 @strawberry.input(description="Staff: consumption on one day, valued at list price.")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from billing.invoice_issue import issued_email_key
+from billing.customer_mail import issued_email_key
 from models.outbox import OutboxMessage
 
 

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import strawberry
 
-from billing.caller import SCOPE_ADMIN, SCOPE_BILLING_WRITE
-from billing.cards import register_credit_card
-from billing.invoice_applications import apply_for_invoice_payment, approve_application, reject_application
-from billing.invoice_profiles import update_invoice_profile
-from billing.merging import merge_invoice_payment, unmerge_invoice_payment
+from billing.access.caller import SCOPE_ADMIN, SCOPE_BILLING_WRITE
+from billing.payment_settings.applications import (
+    apply_for_invoice_payment,
+    approve_application,
+    reject_application,
+)
+from billing.payment_settings.cards import register_credit_card
+from billing.payment_settings.merging import (
+    merge_invoice_payment,
+    unmerge_invoice_payment,
+)
+from billing.payment_settings.profiles import update_invoice_profile
 from schema.context import Info
 from schema.errors import run_use_case
+from schema.ids import pk_of
 from schema.payment.inputs import (
     ApplyForInvoicePaymentInput,
     ApproveInvoiceApplicationInput,
@@ -31,8 +39,11 @@ from schema.payment.payloads import (
     UnmergeInvoicePaymentPayload,
     UpdateInvoiceProfilePayload,
 )
-from schema.ids import pk_of
-from schema.payment.types import InvoiceApplicationNode, InvoiceProfileNode, PaymentSettings
+from schema.payment.types import (
+    InvoiceApplicationNode,
+    InvoiceProfileNode,
+    PaymentSettings,
+)
 from schema.permissions import requires
 
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import strawberry
 
 from schema.errors import PAYLOAD_ERRORS, UserError
-from schema.payment.types import InvoiceApplicationNode, InvoiceProfileNode, PaymentSettings
+from schema.payment.types import (
+    InvoiceApplicationNode,
+    InvoiceProfileNode,
+    PaymentSettings,
+)
+
 
 @strawberry.type(description="The result of registerCreditCard.")
 class RegisterCreditCardPayload:

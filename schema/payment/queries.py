@@ -5,9 +5,9 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from billing.caller import SCOPE_ADMIN, SCOPE_BILLING_READ, SCOPE_BILLING_WRITE
-from billing.invoice_applications import pending_applications
-from billing.payment_settings import payment_settings
+from billing.access.caller import SCOPE_ADMIN, SCOPE_BILLING_READ, SCOPE_BILLING_WRITE
+from billing.payment_settings.applications import pending_applications
+from billing.payment_settings.coverages import payment_settings
 from schema.context import Info
 from schema.pagination import AfterArg, FirstArg, keyset_connection
 from schema.payment.enums import CoverageEnum

@@ -10,10 +10,9 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from billing.invoice_applications import application_fees, applications_by_id
-from billing.invoice_profiles import profile_history, profiles_by_id
-from billing.money import Currency
-from billing.payment_settings import CoverageSettings, ProfileView
+from billing.payment_settings.applications import application_fees, applications_by_id
+from billing.payment_settings.coverages import CoverageSettings, ProfileView
+from billing.payment_settings.profiles import profile_history, profiles_by_id
 from models.invoice_profile import PROFILE_FIELDS, InvoiceApplication, ProfileChange
 from schema.context import Info
 from schema.pagination import AfterArg, FirstArg, keyset_connection
@@ -192,7 +191,7 @@ class PaymentSettings:
             )
         return cls(
             coverage=view.coverage,
-            currency=Currency[view.coverage.currency_code],
+            currency=view.coverage.currency,
             payment_method=row.payment_method if row else None,
             credit_card=card,
             invoice_profile=InvoiceProfileNode.from_view(view.profile) if view.profile else None,

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import strawberry
 
-from billing.money import Currency, Money, from_minor_units
+from kit.money import Currency, Money, from_minor_units
 
 CurrencyEnum = strawberry.enum(Currency, name="Currency", description="A billing currency (ISO 4217).")
 

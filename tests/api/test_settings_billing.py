@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.settings import Settings, SettingsError
 from api.services import billing_policy
+from api.settings import Settings, SettingsError
 
 
 def test_card_countries_and_issuer_come_from_the_environment() -> None:

@@ -8,8 +8,8 @@ from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate
 from tortoise.migrations.autodetector import MigrationAutodetector
 
-from models.config import APP_LABEL, tortoise_config
-from tests.conftest import POSTGRES_URL, _PG_OK
+from models.config import tortoise_config
+from tests.conftest import _PG_OK, POSTGRES_URL
 from tests.support.postgres import PostgresDatabase
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing.money import Currency, Money
+from kit.money import Currency, Money
 from notifications.formatting import format_date, format_money
 from notifications.kinds import KINDS, LANGUAGES, FieldType
 from notifications.payload import InvalidMessage, check_addresses, normalize_data

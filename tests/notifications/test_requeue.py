@@ -10,9 +10,9 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from api.settings import Settings
+from api.worker import NoSmtpServer, smtp_target
 from models.outbox import OutboxMessage, OutboxStatus
 from notifications.outbox import RequeueError, enqueue, requeue
-from api.worker import NoSmtpServer, smtp_target
 from tests.notifications.conftest import enqueue_invoices, invoice_data
 from tests.notifications.test_delivery import run_cli
 from tests.support.smtp import Faults, FaultySmtpSink

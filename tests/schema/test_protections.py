@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-
 from types import SimpleNamespace
 
-from billing.caller import Caller
+from billing.access.caller import Caller
 from schema import build_schema
 from schema.permissions import HasScope
 

@@ -8,15 +8,20 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from billing.billing_run import RunReport
-from billing.billing_run import run_billing as _run_billing
-from billing.caller import Caller
-from billing.gateway import TestGateway
-from billing.orders import LineRequest, OrderRequest, activate_order_line, create_order
-from billing.payment_terms import PaymentTerms
-from billing.periods import BillingFrequency
+from billing.access.caller import Caller
+from billing.invoicing.orders import (
+    LineRequest,
+    OrderRequest,
+    activate_order_line,
+    create_order,
+)
+from billing.invoicing.run import RunReport
+from billing.invoicing.run import run_billing as _run_billing
+from billing.payment_settings.gateway import TestGateway
 from billing.policy import BillingPolicy
-from billing.tax import TaxCategory
+from billing.rules.payment_terms import PaymentTerms
+from billing.rules.periods import BillingFrequency
+from billing.rules.tax import TaxCategory
 from models.accounts import Account
 from models.coverage import Coverage
 from models.invoice_profile import DeliveryMethod, InvoiceProfile, Language

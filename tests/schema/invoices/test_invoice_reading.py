@@ -9,11 +9,10 @@ from typing import Any
 
 from strawberry import relay
 
-from tests.support.invoicing import run_billing
-from billing.invoice_status import today_utc
+from billing.clock import today_utc
 from models.accounts import Account
 from models.coverage import Coverage
-from tests.support.invoicing import activate, book, give_profile, line
+from tests.support.invoicing import activate, book, give_profile, line, run_billing
 from tests.support.invoicing_gql import INVOICE, INVOICES, VOID
 
 NODE = "query N($id: ID!) { node(id: $id) { id ... on Invoice { number } } }"

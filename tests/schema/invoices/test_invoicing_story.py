@@ -16,7 +16,14 @@ from notifications.smtp import SmtpServer
 from notifications.worker import Worker, WorkerConfig
 from tests.support.invoicing import give_profile
 from tests.support.invoicing_gql import (
-    ACTIVATE, CREATE_ORDER, INVOICE, INVOICES, RECORD_PAYMENT, RUN, SUBSCRIPTIONS, order_input,
+    ACTIVATE,
+    CREATE_ORDER,
+    INVOICE,
+    INVOICES,
+    RECORD_PAYMENT,
+    RUN,
+    SUBSCRIPTIONS,
+    order_input,
 )
 
 

@@ -11,7 +11,14 @@ from models.accounts import Account
 from models.coverage import Coverage
 from models.payment import PaymentMethod
 from tests.support.invoicing import give_profile
-from tests.support.invoicing_gql import ACTIVATE, CREATE_ORDER, EXEMPT, RUN, SET_PO, order_input
+from tests.support.invoicing_gql import (
+    ACTIVATE,
+    CREATE_ORDER,
+    EXEMPT,
+    RUN,
+    SET_PO,
+    order_input,
+)
 
 
 def _gid(account: Account) -> str:
@@ -78,7 +85,8 @@ async def test_the_customer_sets_a_po_or_files_an_exemption_on_their_own_subscri
     owner = await token_for("owner", "billing:read billing:write")
     viewer = await token_for("viewer", "billing:read billing:write")
     intruder = await token_for("intruder", "billing:read billing:write")
-    assert (await gql(SET_PO, viewer, {"id": subscription["id"], "po": "PO-1"}))["data"]["setPurchaseOrderNumber"]["errors"][0]["code"] == "NOT_ALLOWED"
+    refused = await gql(SET_PO, viewer, {"id": subscription["id"], "po": "PO-1"})
+    assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert (await gql(SET_PO, intruder, {"id": subscription["id"], "po": "PO-1"}))["data"]["setPurchaseOrderNumber"]["errors"][0]["code"] == "NOT_FOUND"
     done = (await gql(SET_PO, owner, {"id": subscription["id"], "po": " PO-1 "}))["data"]["setPurchaseOrderNumber"]
     assert done["subscription"] == {"id": subscription["id"], "poNumber": "PO-1", "onHold": False}

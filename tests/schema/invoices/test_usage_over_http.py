@@ -9,7 +9,7 @@ from typing import Any
 from strawberry import relay
 
 from models.accounts import Account
-from tests.support.invoicing_gql import CREATE_ORDER, INVOICE, RUN, order_input
+from tests.support.invoicing_gql import CREATE_ORDER, RUN, order_input
 
 RECORD_USAGE = """
 mutation Use($input: RecordUsageInput!) {

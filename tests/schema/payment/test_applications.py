@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from api.services import invoice_fees
 from api.settings import Settings
-
 from billing.accounts import create_account
 from models.outbox import OutboxMessage
 from notifications.smtp import SmtpServer
@@ -107,7 +105,6 @@ async def test_rejection_keeps_the_method_and_emails_the_reason(gql, token_for, 
 
 async def test_an_unknown_or_foreign_type_id_is_not_found(gql, token_for, account):
     staff = await token_for("staff-1", "admin")
-    owner = await token_for("owner", OWNER_SCOPES)
     profile_like = "SW52b2ljZVByb2ZpbGU6MQ=="  # InvoiceProfile:1
     for app_id in ["SW52b2ljZUFwcGxpY2F0aW9uOjk5OQ==", profile_like]:  # InvoiceApplication:999
         body = payload(await gql(APPROVE, staff, {"id": app_id}), "approveInvoiceApplication")

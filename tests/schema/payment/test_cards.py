@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from billing.cards import record_card_error
-from billing.gateway import TestGateway
+from billing.payment_settings.cards import record_card_error
+from billing.payment_settings.gateway import TestGateway
 from models.coverage import Coverage
-from tests.support.payment import OWNER_SCOPES, REGISTER_CARD, SETTINGS, invoice_coverage, payload
+from tests.support.payment import (
+    OWNER_SCOPES,
+    REGISTER_CARD,
+    SETTINGS,
+    invoice_coverage,
+    payload,
+)
 
 
 async def register(gql, token, coverage, token_value, **extra):

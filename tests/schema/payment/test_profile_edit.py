@@ -7,7 +7,13 @@ import pytest
 from models.outbox import OutboxMessage
 from notifications.smtp import SmtpServer
 from notifications.worker import Worker, WorkerConfig
-from tests.support.payment import OWNER_SCOPES, SETTINGS, UPDATE, invoice_coverage, payload
+from tests.support.payment import (
+    OWNER_SCOPES,
+    SETTINGS,
+    UPDATE,
+    invoice_coverage,
+    payload,
+)
 
 
 async def update(gql, token, **fields):

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from tests.support.payment import MERGE, OWNER_SCOPES, SETTINGS, UNMERGE, UPDATE, invoice_coverage, payload
+from tests.support.payment import (
+    MERGE,
+    OWNER_SCOPES,
+    SETTINGS,
+    UNMERGE,
+    UPDATE,
+    invoice_coverage,
+    payload,
+)
 
 
 async def test_apply_approve_edit_merge_edit_from_other_side_unmerge_and_diverge(gql, token_for, account):

@@ -1,0 +1,69 @@
+"""The access rules, written once: who may act, and which rows a caller may read.
+
+Every use case checks its caller here and nowhere else:
+
+* ``require_staff`` for operator actions (orders, activations, runs, decisions);
+* ``require_writer`` for changes to an account's payment settings and POs;
+* ``readable`` narrows any query to the rows the caller may read (Polar's
+  ``get_readable_statement``): staff read every account (or the one they name),
+  a customer with one of the required scopes reads their own account, anyone
+  else reads nothing.
+
+A refusal is ``Forbidden``: the API answers it exactly like a missing scope (a
+GraphQL error with ``extensions.code = "FORBIDDEN"``), so a client sees one kind
+of authorisation failure whether a scope or a role was missing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from typing import TypeVar
+
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from billing.access.caller import Caller
+
+M = TypeVar("M", bound=Model)
+
+
+class Forbidden(Exception):
+    """The caller lacks the role (or staff rights) this action needs; nothing was done."""
+
+
+def require_staff(caller: Caller, action: str) -> None:
+    """Refuse anyone but staff; ``action`` completes "Only staff …"."""
+    if not caller.is_staff:
+        raise Forbidden(f"Only staff {action}.")
+
+
+def require_writer(caller: Caller) -> uuid.UUID:
+    """The caller's account, if the caller may change its billing settings: a member
+    with the OWNER or BILLING_ADMIN role and the billing:write scope."""
+    if not caller.can_write_billing or caller.account_id is None:
+        raise Forbidden("Only an owner or billing admin with billing:write may change billing settings.")
+    return caller.account_id
+
+
+def readable(
+    query: QuerySet[M],
+    caller: Caller,
+    *,
+    scopes: Collection[str] | None = None,
+    account_id: uuid.UUID | None = None,
+    account_field: str = "account_id",
+) -> QuerySet[M]:
+    """``query`` narrowed to what ``caller`` may read.
+
+    ``scopes``: a customer needs one of them (None: any token of the account will
+    do). ``account_id``: staff read that account only; a customer naming another
+    account than their own reads nothing. ``account_field``: the path from the
+    queried model to its account (``"subscription__account_id"`` for order lines).
+    """
+    if caller.is_staff:
+        return query.filter(**{account_field: account_id}) if account_id else query
+    allowed = scopes is None or any(caller.has_scope(scope) for scope in scopes)
+    if not allowed or caller.account_id is None or account_id not in (None, caller.account_id):
+        return query.filter(pk__in=[])
+    return query.filter(**{account_field: caller.account_id})

@@ -1,0 +1,1 @@
+"""How a coverage pays: cards, invoice applications, invoice profiles, merging."""

@@ -1,0 +1,1 @@
+"""What every layer shares: exact money and currencies. Imports nothing of the project."""

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test bench schema migrations clean
+.PHONY: install run test check bench schema migrations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,15 @@ run: install
 	@echo ""
 	$(BIN)/portal worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(BIN)/portal serve
 
-test: install
+# Static checks first (imports sorted and used, the import direction of ARCHITECTURE.md,
+# types), then the whole suite.
+check: install
+	$(BIN)/ruff check --quiet .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
+	@echo "static checks passed"
+
+test: check
 	$(BIN)/python -m pytest
 
 bench: install

@@ -64,14 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     members = sub.add_parser("members", help="manage members").add_subparsers(dest="action", required=True)
     add = members.add_parser("add", help="add a member to an account (or change their role)")
-    add.add_argument("--account", required=True, type=uuid.UUID, help="account id")
+    add.add_argument("--account", required=True, type=_account_id, help="account id (as printed by accounts create)")
     add.add_argument("--subject", required=True, help="OAuth subject")
     add.add_argument("--role", required=True, choices=[r.value for r in Role], help="member role")
     add.set_defaults(handler=cmd_members_add)
 
     clients = sub.add_parser("clients", help="manage partner OAuth clients").add_subparsers(dest="action", required=True)
     client = clients.add_parser("create", help="register a client; prints its id and secret as JSON")
-    client.add_argument("--account", required=True, type=uuid.UUID, help="account the client belongs to")
+    client.add_argument("--account", required=True, type=_account_id, help="account the client belongs to (its id)")
     client.add_argument("--name", required=True, help="a name to recognise the client by")
     client.add_argument("--scope", required=True, help='allowed scopes, space-separated, e.g. "invoices:read"')
     client.set_defaults(handler=cmd_clients_create)
@@ -83,6 +83,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_notification_commands(sub)
     _add_billing_commands(sub)
     return parser
+
+
+def _account_id(text: str) -> uuid.UUID:
+    """An account id as the API and ``accounts create`` print it (a global id); a bare
+    UUID is accepted too."""
+    from schema.ids import parse_account_id
+
+    account_id = parse_account_id(text)
+    if account_id is None:
+        raise argparse.ArgumentTypeError(f"not an account id: {text!r}")
+    return account_id
+
+
+def _global_id(type_name: str, key: object) -> str:
+    from schema.ids import global_id
+
+    return global_id(type_name, key)
 
 
 def with_database(settings: Settings, action: Callable[[], Awaitable[Any]]) -> Any:
@@ -146,14 +163,14 @@ def cmd_accounts_create(settings: Settings, args: argparse.Namespace) -> None:
     from billing.accounts import create_account
 
     account = with_database(settings, lambda: create_account(args.name, args.owner))
-    print(account.id)
+    print(_global_id("Account", account.id))
 
 
 def cmd_members_add(settings: Settings, args: argparse.Namespace) -> None:
     from billing.accounts import add_member
 
     member = with_database(settings, lambda: add_member(args.account, args.subject, Role(args.role)))
-    print(f"{member.subject} is {member.role.value} of {args.account}", file=sys.stderr)
+    print(f"{member.subject} is {member.role.value} of {_global_id('Account', args.account)}", file=sys.stderr)
 
 
 def cmd_clients_create(settings: Settings, args: argparse.Namespace) -> None:
@@ -277,7 +294,7 @@ def cmd_billing_run(settings: Settings, args: argparse.Namespace) -> None:
         settings, lambda: run_billing(args.as_of, policy=services.billing_policy, gateway=services.payment_gateway)
     )
     print(json.dumps({
-        "as_of": report.as_of.isoformat(), "issued": report.issued, "held_subscriptions": report.held,
+        "as_of": report.as_of.isoformat(), "issued": report.issued, "held_subscriptions": [_global_id("Subscription", s) for s in report.held],
         "declined": report.declined, "claimed_elsewhere": report.claimed_elsewhere,
     }))
 

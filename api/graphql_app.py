@@ -7,6 +7,7 @@ HTTP 401 with ``WWW-Authenticate`` (RFC 6750), never a GraphQL error.
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from starlette.requests import Request
@@ -19,6 +20,8 @@ from api.oauth.validation import AccessTokenValidator, InvalidToken
 from billing.access.caller import Caller
 from billing.access.identity import NotAuthorised, resolve_caller
 from schema.context import Context
+from schema.error_codes import GraphQLErrorCode
+from schema.ids import parse_account_id
 
 logger = logging.getLogger("portal.auth")
 
@@ -70,9 +73,7 @@ class GraphQLEndpoint:
             raise _MissingToken("a bearer access token is required")
         claims = await self.validator.validate(token.strip())
         return await resolve_caller(
-            claims,
-            own_issuer=self.validator.issuer_keys.own_issuer,
-            account_hint=request.headers.get("x-account-id"),
+            claims, own_issuer=self.validator.issuer_keys.own_issuer, account_hint=_account_hint(request)
         )
 
     @staticmethod
@@ -84,7 +85,7 @@ class GraphQLEndpoint:
             description = str(exc).replace('"', "'")
             challenge = f'Bearer realm="billing-portal", error="invalid_token", error_description="{description}"'
         return JSONResponse(
-            {"errors": [{"message": f"Unauthorised: {exc}", "extensions": {"code": "UNAUTHENTICATED"}}]},
+            {"errors": [{"message": f"Unauthorised: {exc}", "extensions": {"code": GraphQLErrorCode.UNAUTHENTICATED.value}}]},
             status_code=401,
             headers={"WWW-Authenticate": challenge},
         )
@@ -92,3 +93,15 @@ class GraphQLEndpoint:
 
 class _MissingToken(InvalidToken):
     pass
+
+
+def _account_hint(request: Request) -> uuid.UUID | None:
+    """The account chosen with ``X-Account-ID``: the account's global id (as the API
+    and the CLI print it) or its bare UUID."""
+    header = request.headers.get("x-account-id")
+    if header is None or not header.strip():
+        return None
+    account_id = parse_account_id(header)
+    if account_id is None:
+        raise NotAuthorised("X-Account-ID is not an account id")
+    return account_id

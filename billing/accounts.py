@@ -6,6 +6,8 @@ import uuid
 
 from tortoise.transactions import in_transaction
 
+from billing.access.caller import Caller
+from billing.access.rules import readable
 from billing.errors import BusinessError, ErrorCode
 from models.accounts import Account, Member, Role
 
@@ -20,6 +22,12 @@ def _check_text(value: str, field: str, limit: int) -> str:
     if len(value) > limit:
         raise BusinessError.single(ErrorCode.TOO_LONG, f"{field} must be at most {limit} characters", field)
     return value
+
+
+async def accounts_by_id(caller: Caller, ids: list[uuid.UUID]) -> dict[uuid.UUID, Account]:
+    """The accounts among ``ids`` the caller may read: staff any, a customer their own."""
+    query = readable(Account.filter(id__in=ids), caller, account_field="id")
+    return {row.id: row for row in await query}
 
 
 async def create_account(name: str, owner_subject: str, account_id: uuid.UUID | None = None) -> Account:

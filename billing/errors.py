@@ -12,7 +12,8 @@ from enum import Enum
 
 
 class ErrorCode(Enum):
-    """Why a request was refused. New codes are added as features need them."""
+    """Why a request was refused. New codes are added as features need them, each
+    with a line in ``_DESCRIPTIONS`` (the API shows it) and a row in docs/errors.md."""
 
     INVALID = "INVALID"
     REQUIRED = "REQUIRED"
@@ -41,6 +42,49 @@ class ErrorCode(Enum):
     NOT_BURSTABLE = "NOT_BURSTABLE"
     BURST_LIMIT = "BURST_LIMIT"
     USAGE_ALREADY_INVOICED = "USAGE_ALREADY_INVOICED"
+
+    @property
+    def description(self) -> str:
+        """What the code means, for the people writing clients ("" if none was written)."""
+        return _DESCRIPTIONS.get(self, "")
+
+
+_DESCRIPTIONS: dict[ErrorCode, str] = {
+    ErrorCode.INVALID: "A value is malformed or out of range; the message names the rule it breaks.",
+    ErrorCode.REQUIRED: "A value that is required here is missing or blank.",
+    ErrorCode.TOO_LONG: "A text is longer than allowed; the message gives the limit in characters.",
+    ErrorCode.NOT_FOUND: (
+        "The id or number names nothing the caller may see: missing, of another account, or of another type."
+    ),
+    ErrorCode.NOT_ALLOWED: (
+        "A business rule refuses this in the object's current state, e.g. re-queueing an email that is not FAILED."
+    ),
+    ErrorCode.VERSION_CONFLICT: "The object changed since it was read: `expectedVersion` is not its current version.",
+    ErrorCode.IMMUTABLE_FIELD: (
+        "The value can no longer change: a profile's company name, or the activation of a line already invoiced."
+    ),
+    ErrorCode.ALREADY_EXISTS: "The object already exists. Reserved: no mutation answers it today.",
+    ErrorCode.CARD_DECLINED: "The payment gateway refused the card.",
+    ErrorCode.CARD_EXPIRED: "The card's expiry date has passed.",
+    ErrorCode.SWITCH_NOT_CONFIRMED: (
+        "The coverage pays by invoice; registering a card switches it only with `confirmSwitchFromInvoice: true`."
+    ),
+    ErrorCode.APPLICATION_PENDING: "The coverage already has an invoice payment application waiting for staff.",
+    ErrorCode.APPLICATION_DECIDED: "The invoice payment application was already approved or rejected.",
+    ErrorCode.NOT_PAYING_BY_INVOICE: "The coverage does not pay by invoice, so it has no invoice profile to use.",
+    ErrorCode.HAS_OWN_INVOICE_PROFILE: "The coverage to merge into already has an invoice profile of its own.",
+    ErrorCode.ALREADY_MERGED: "The two coverages already share one invoice profile.",
+    ErrorCode.NOT_MERGED: "The coverage does not share its invoice profile with another coverage.",
+    ErrorCode.CREDIT_CARD_REQUIRED: (
+        "A GLOBAL order under the card threshold in a card country must be paid by card, and the coverage does not."
+    ),
+    ErrorCode.INVOICE_NOT_OPEN: "The invoice is no longer ISSUED: it is already PAID or VOID.",
+    ErrorCode.LINE_NOT_ACTIVE: "The order line was not active (provisioned) on that day.",
+    ErrorCode.OUTSIDE_TERM: "The day is outside the term of the line's subscription.",
+    ErrorCode.NOT_BURSTABLE: "The line has no subscribed units and unit-hour price, so it cannot burst.",
+    ErrorCode.BURST_LIMIT: "More units than bursting allows: at most twice the subscribed units.",
+    ErrorCode.USAGE_ALREADY_INVOICED: "The month of that day is already invoiced; its usage is final.",
+}
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from uuid import UUID
 
 from tortoise import fields
 from tortoise.models import Model
@@ -40,6 +41,7 @@ class Member(Model):
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "portal.Account", related_name="members", on_delete=fields.CASCADE
     )
+    account_id: UUID
     subject = fields.CharField(max_length=255, db_index=True)
     role = fields.CharEnumField(Role, max_length=20)
     created_at = fields.DatetimeField(auto_now_add=True)

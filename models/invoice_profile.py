@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from enum import Enum
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from tortoise import fields
 from tortoise.models import Model
@@ -56,13 +57,13 @@ class _BillTo(Model):
     department = fields.CharField(max_length=200, null=True)
     contact_name = fields.CharField(max_length=100)
     billing_email = fields.CharField(max_length=254)
-    cc_emails = fields.JSONField(default=list)
+    cc_emails: fields.JSONField[list[str]] = fields.JSONField(default=list)
     phone = fields.CharField(max_length=30)
     postal_code = fields.CharField(max_length=12)
     country = fields.CharField(max_length=2)
     region = fields.CharField(max_length=100, null=True)
     city = fields.CharField(max_length=100)
-    address_lines = fields.JSONField(default=list)
+    address_lines: fields.JSONField[list[str]] = fields.JSONField(default=list)
     tax_registration_number = fields.CharField(max_length=14, null=True)
     delivery_method = fields.CharEnumField(DeliveryMethod, max_length=10)
     language = fields.CharEnumField(Language, max_length=2)
@@ -70,7 +71,7 @@ class _BillTo(Model):
     class Meta:
         abstract = True
 
-    def bill_to(self) -> dict[str, object]:
+    def bill_to(self) -> dict[str, Any]:
         """The bill-to fields as plain values (enums as their values)."""
         values = {}
         for name in PROFILE_FIELDS:
@@ -87,6 +88,7 @@ class InvoiceProfile(_BillTo):
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "portal.Account", related_name="invoice_profiles", on_delete=fields.CASCADE
     )
+    account_id: UUID
     version = fields.IntField(default=1)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now_add=True)
@@ -102,6 +104,7 @@ class ProfileChange(Model):
     profile: fields.ForeignKeyRelation[InvoiceProfile] = fields.ForeignKeyField(
         "portal.InvoiceProfile", related_name="changes", on_delete=fields.CASCADE
     )
+    profile_id: int
     version = fields.IntField(description="the profile version this edit produced")
     changed_by = fields.CharField(max_length=255)
     changed_at = fields.DatetimeField()
@@ -131,6 +134,7 @@ class InvoiceApplication(_BillTo):
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "portal.Account", related_name="invoice_applications", on_delete=fields.CASCADE
     )
+    account_id: UUID
     coverage = fields.CharEnumField(Coverage, max_length=10)
     status = fields.CharEnumField(ApplicationStatus, max_length=10, default=ApplicationStatus.PENDING)
     switching_fee_jpy = fields.IntField()
@@ -143,6 +147,7 @@ class InvoiceApplication(_BillTo):
     profile: fields.ForeignKeyNullableRelation[InvoiceProfile] = fields.ForeignKeyField(
         "portal.InvoiceProfile", related_name="applications", null=True, on_delete=fields.SET_NULL
     )
+    profile_id: int | None
 
     class Meta:
         table = "invoice_applications"

@@ -4,8 +4,10 @@ billed charges. An invoice row never changes after issue except its payment stat
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from tortoise import fields
 from tortoise.models import Model
@@ -28,7 +30,7 @@ class ChargeState(str, Enum):
     DECLINED = "DECLINED"
 
 
-def _amount() -> fields.DecimalField:
+def _amount() -> fields.DecimalField[Decimal]:
     return fields.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS)
 
 
@@ -50,9 +52,11 @@ class Invoice(Model):
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "portal.Account", related_name="invoices", on_delete=fields.RESTRICT
     )
+    account_id: UUID
     subscription: fields.ForeignKeyRelation[Subscription] = fields.ForeignKeyField(
         "portal.Subscription", related_name="invoices", db_index=True, on_delete=fields.RESTRICT
     )
+    subscription_id: int
     coverage = fields.CharEnumField(Coverage, max_length=10)
     number = fields.CharField(max_length=32, db_index=True)
     year = fields.SmallIntField()
@@ -65,8 +69,8 @@ class Invoice(Model):
     subtotal = _amount()
     tax_total = _amount()
     total = _amount()
-    bill_to = fields.JSONField()
-    issuer = fields.JSONField()
+    bill_to: fields.JSONField[dict[str, Any]] = fields.JSONField()
+    issuer: fields.JSONField[dict[str, str | None]] = fields.JSONField()
     language = fields.CharField(max_length=2)
     status = fields.CharEnumField(InvoiceStatus, max_length=10, default=InvoiceStatus.ISSUED)
     paid_on = fields.DateField(null=True)
@@ -87,6 +91,7 @@ class InvoiceLine(Model):
     invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
         "portal.Invoice", related_name="lines", db_index=True, on_delete=fields.CASCADE
     )
+    invoice_id: int
     position = fields.SmallIntField()
     order_number = fields.CharField(max_length=20)
     product = fields.CharField(max_length=100)
@@ -108,6 +113,7 @@ class InvoiceTax(Model):
     invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
         "portal.Invoice", related_name="taxes", db_index=True, on_delete=fields.CASCADE
     )
+    invoice_id: int
     category = fields.CharEnumField(TaxCategory, max_length=10)
     rate = fields.DecimalField(max_digits=5, decimal_places=4)
     taxable_amount = _amount()
@@ -128,6 +134,7 @@ class BilledCharge(Model):
     order_line: fields.ForeignKeyRelation[OrderLine] = fields.ForeignKeyField(
         "portal.OrderLine", related_name="billed", on_delete=fields.RESTRICT
     )
+    order_line_id: int
     kind = fields.CharEnumField(
         ChargeKind, max_length=10, default=ChargeKind.RECURRING, db_default=ChargeKind.RECURRING.value
     )
@@ -135,6 +142,7 @@ class BilledCharge(Model):
     invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
         "portal.Invoice", related_name="charges", db_index=True, on_delete=fields.RESTRICT
     )
+    invoice_id: int
 
     class Meta:
         table = "billed_charges"

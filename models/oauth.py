@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -22,6 +24,7 @@ class OAuthClient(Model):
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "portal.Account", related_name="oauth_clients", on_delete=fields.CASCADE
     )
+    account_id: UUID
     scopes = fields.CharField(max_length=500)
     created_at = fields.DatetimeField(auto_now_add=True)
     disabled_at = fields.DatetimeField(null=True)

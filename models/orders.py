@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from tortoise import fields
 from tortoise.models import Model
@@ -17,6 +18,7 @@ from models.terms import BillingFrequency, PaymentTerms, TaxCategory
 
 if TYPE_CHECKING:
     from models.accounts import Account
+    from models.invoices import BilledCharge
 
 AMOUNT_DIGITS = 18
 AMOUNT_DECIMALS = 2
@@ -35,6 +37,7 @@ class Subscription(Model):
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "portal.Account", related_name="subscriptions", on_delete=fields.CASCADE
     )
+    account_id: UUID
     coverage = fields.CharEnumField(Coverage, max_length=10)
     term_start = fields.DateField()
     term_end = fields.DateField()
@@ -59,6 +62,7 @@ class Order(Model):
     subscription: fields.ForeignKeyRelation[Subscription] = fields.ForeignKeyField(
         "portal.Subscription", related_name="orders", db_index=True, on_delete=fields.CASCADE
     )
+    subscription_id: int
     booked_on = fields.DateField()
     created_by = fields.CharField(max_length=255)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -90,9 +94,11 @@ class OrderLine(Model):
     order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
         "portal.Order", related_name="lines", db_index=True, on_delete=fields.CASCADE
     )
+    order_id: int
     subscription: fields.ForeignKeyRelation[Subscription] = fields.ForeignKeyField(
         "portal.Subscription", related_name="lines", db_index=True, on_delete=fields.CASCADE
     )
+    subscription_id: int
     position = fields.SmallIntField()
     product = fields.CharField(max_length=100)
     description = fields.CharField(max_length=500)
@@ -108,6 +114,8 @@ class OrderLine(Model):
     # Burstable lines only: the subscribed units, and the list price of one unit for one hour above them.
     subscribed_units = fields.IntField(null=True)
     burst_unit_hour_price = fields.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=UNIT_PRICE_DECIMALS, null=True)
+
+    billed: fields.ReverseRelation[BilledCharge]
 
     class Meta:
         table = "order_lines"

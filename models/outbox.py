@@ -8,6 +8,7 @@ decisions here: the columns and the queries the worker needs.
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -33,15 +34,15 @@ class OutboxMessage(Model):
     kind = fields.CharField(max_length=64)
     dedup_key = fields.CharField(max_length=255, unique=True)
     account_id = fields.UUIDField(null=True, db_index=True)
-    to_addresses: list[str] = fields.JSONField()  # type: ignore[assignment]
-    cc_addresses: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    to_addresses: fields.JSONField[list[str]] = fields.JSONField()
+    cc_addresses: fields.JSONField[list[str]] = fields.JSONField(default=list)
     language = fields.CharField(max_length=8)
-    data: dict = fields.JSONField()  # type: ignore[assignment]
+    data: fields.JSONField[dict[str, Any]] = fields.JSONField()
     status = fields.CharEnumField(OutboxStatus, max_length=10, default=OutboxStatus.PENDING)
     attempts = fields.IntField(default=0)
     last_error = fields.TextField(null=True)
-    delivered_to: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
-    refused: dict = fields.JSONField(default=dict)  # type: ignore[assignment]
+    delivered_to: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    refused: fields.JSONField[dict[str, str]] = fields.JSONField(default=dict)
     next_attempt_at = fields.DatetimeField()
     claimed_by = fields.CharField(max_length=64, null=True)
     sent_at = fields.DatetimeField(null=True)

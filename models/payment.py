@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from enum import Enum
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from tortoise import fields
 from tortoise.models import Model
@@ -35,6 +36,7 @@ class PaymentSettings(Model):
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "portal.Account", related_name="payment_settings", on_delete=fields.CASCADE
     )
+    account_id: UUID
     coverage = fields.CharEnumField(Coverage, max_length=10)
     payment_method = fields.CharEnumField(PaymentMethod, max_length=20, null=True)
     card_brand = fields.CharField(max_length=40, null=True)
@@ -49,6 +51,7 @@ class PaymentSettings(Model):
     invoice_profile: fields.ForeignKeyNullableRelation[InvoiceProfile] = fields.ForeignKeyField(
         "portal.InvoiceProfile", related_name="payment_settings", null=True, on_delete=fields.SET_NULL
     )
+    invoice_profile_id: int | None
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

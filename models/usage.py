@@ -23,6 +23,7 @@ class UsageRecord(Model):
     order_line: fields.ForeignKeyRelation[OrderLine] = fields.ForeignKeyField(
         "portal.OrderLine", related_name="usage", on_delete=fields.RESTRICT
     )
+    order_line_id: int
     used_on = fields.DateField()
     list_amount = fields.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS)
     recorded_by = fields.CharField(max_length=255)
@@ -41,6 +42,7 @@ class BurstRecord(Model):
     order_line: fields.ForeignKeyRelation[OrderLine] = fields.ForeignKeyField(
         "portal.OrderLine", related_name="bursts", on_delete=fields.RESTRICT
     )
+    order_line_id: int
     hour_start = fields.DatetimeField()
     total_units = fields.IntField()
     recorded_by = fields.CharField(max_length=255)

@@ -13,6 +13,7 @@ took the message over.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from tortoise.expressions import F, Subquery
 from tortoise.transactions import in_transaction
@@ -43,7 +44,7 @@ async def claim(now: datetime.datetime, limit: int, lease_seconds: float, token:
 
 async def record(row: OutboxMessage, decision: Decision, now: datetime.datetime) -> bool:
     """Store the outcome of one attempt; False if the claim was lost (lease expired)."""
-    values: dict = {
+    values: dict[str, Any] = {
         "status": decision.status,
         "delivered_to": decision.delivered_to,
         "refused": decision.refused,
@@ -61,9 +62,8 @@ async def record(row: OutboxMessage, decision: Decision, now: datetime.datetime)
 
 async def next_due_at() -> datetime.datetime | None:
     """When the earliest pending message (or lease) falls due; None if nothing is pending."""
-    return await (
-        OutboxMessage.filter(status=OutboxStatus.PENDING)
-        .order_by("next_attempt_at")
-        .first()
-        .values_list("next_attempt_at", flat=True)
+    row = await (
+        OutboxMessage.filter(status=OutboxStatus.PENDING).order_by("next_attempt_at").first().values_list("next_attempt_at")
     )
+    # None when nothing is pending (tortoise types a single row as a tuple, never None).
+    return row[0] if row else None

@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext
 from schema.extensions import protections
 from schema.root import MUTATION_ROOT, Query
 from schema.types.account import AccountNode
+from schema.types.scalars import SCALARS
 
 logger = logging.getLogger("portal.graphql")
 
@@ -36,5 +37,5 @@ def build_schema(
         mutation=MUTATION_ROOT,
         types=[AccountNode],
         extensions=protections(max_depth, max_aliases, max_tokens),
-        config=StrawberryConfig(disable_field_suggestions=not field_suggestions),
+        config=StrawberryConfig(disable_field_suggestions=not field_suggestions, scalar_map=SCALARS),
     )

@@ -1,4 +1,9 @@
-"""The error shape every mutation payload carries."""
+"""The error shape every mutation payload carries, and the one answer to a refusal.
+
+``Payload`` declares ``errors`` once; every mutation payload inherits it. The
+GraphQL ``ErrorCode`` enum is billing's ``ErrorCode``, each value described by
+billing's own description.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +11,34 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 import strawberry
-
 from graphql import GraphQLError
 
 from billing.access.rules import Forbidden
 from billing.errors import BusinessError, ErrorCode, FieldError
+from schema.error_codes import GraphQLErrorCode, graphql_error
 
 T = TypeVar("T")
 
-ErrorCodeEnum = strawberry.enum(ErrorCode, name="ErrorCode", description="Why a request was refused.")
+
+def _register_error_codes() -> None:
+    """Expose billing's ``ErrorCode`` as the GraphQL ``ErrorCode``, each value with
+    billing's description (``strawberry.enum`` has no argument for the descriptions
+    of an existing enum's values; a test checks that none is empty)."""
+    strawberry.enum(
+        ErrorCode,
+        name="ErrorCode",
+        description="Why a mutation changed nothing (`UserError.code`); docs/errors.md says what to do about each.",
+    )
+    for value in ErrorCode.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.description = ErrorCode(value.value).description
 
 
-PAYLOAD_ERRORS = "Why nothing was changed; empty on success."
-"""The description of every mutation payload's ``errors`` field."""
+_register_error_codes()
 
 
 @strawberry.type(description="An expected failure: bad input or a business rule. Nothing was changed.")
 class UserError:
-    code: ErrorCodeEnum = strawberry.field(description="What kind of failure, for programs.")  # type: ignore[valid-type]
+    code: ErrorCode = strawberry.field(description="What kind of failure, for programs.")
     message: str = strawberry.field(description="What went wrong, for people.")
     field: str | None = strawberry.field(description="The input field at fault (camelCase), if one is.")
 
@@ -32,9 +47,17 @@ class UserError:
         return cls(code=error.code, message=error.message, field=error.field)
 
 
+@strawberry.type
+class Payload:
+    """What every mutation payload has: the expected failures. A payload adds the
+    changed object(s) as fields of its own."""
+
+    errors: list[UserError] = strawberry.field(description="Why nothing was changed; empty on success.")
+
+
 def forbidden(message: str) -> GraphQLError:
     """The one answer to every authorisation failure, a missing scope or a missing role."""
-    return GraphQLError(message, extensions={"code": "FORBIDDEN"})
+    return graphql_error(message, GraphQLErrorCode.FORBIDDEN)
 
 
 async def run_use_case(call: Awaitable[T]) -> tuple[T | None, list[UserError]]:

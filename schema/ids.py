@@ -39,6 +39,14 @@ def int_keys(node_ids: Iterable[str]) -> list[int | None]:
     return [int_key(node_id) for node_id in node_ids]
 
 
+def uuid_key(node_id: str) -> uuid.UUID | None:
+    """The UUID key in a node id (an account's), or None when it is not one."""
+    try:
+        return uuid.UUID(node_id)
+    except ValueError:
+        return None
+
+
 def pk_of(gid: relay.GlobalID, type_name: str) -> int:
     """The integer key of a ``type_name`` id; 0 (never a row) otherwise."""
     if gid.type_name != type_name:
@@ -52,10 +60,7 @@ def account_of(gid: relay.GlobalID | None) -> uuid.UUID | None:
         return None
     if gid.type_name != "Account":
         return NO_ACCOUNT
-    try:
-        return uuid.UUID(gid.node_id)
-    except ValueError:
-        return NO_ACCOUNT
+    return uuid_key(gid.node_id) or NO_ACCOUNT
 
 
 def parse_account_id(text: str) -> uuid.UUID | None:

@@ -24,6 +24,8 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from schema.error_codes import GraphQLErrorCode, graphql_error
+
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
 
@@ -47,7 +49,7 @@ _TAGS: dict[str, tuple[type, Callable[[Any], str], Callable[[str], Any]]] = {
 
 
 def _bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+    return graphql_error(message, GraphQLErrorCode.BAD_USER_INPUT)
 
 
 def encode_cursor(values: Sequence[Any]) -> str:

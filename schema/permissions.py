@@ -11,10 +11,11 @@ from typing import Any
 from strawberry.permission import BasePermission, PermissionExtension
 
 from schema.context import Info
+from schema.error_codes import GraphQLErrorCode
 
 
 class HasScope(BasePermission):
-    error_extensions = {"code": "FORBIDDEN"}
+    error_extensions = {"code": GraphQLErrorCode.FORBIDDEN.value}
 
     def __init__(self, *scopes: str) -> None:
         self.scopes = scopes

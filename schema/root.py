@@ -1,5 +1,7 @@
 """The root types. Each feature contributes a query (and mutation) mixin class;
-the roots inherit from all of them, so adding a feature is one line here."""
+the roots inherit from all of them, in the order of a customer's life (payment
+settings, orders, usage, invoices, their emails), so adding a feature is one
+line here."""
 
 from __future__ import annotations
 
@@ -10,25 +12,16 @@ from schema.context import Info
 from schema.emails.mutations import EmailMutations
 from schema.invoices.mutations import InvoiceMutations
 from schema.invoices.queries import InvoiceQueries
-from schema.invoices.usage import UsageMutations
+from schema.orders.mutations import OrderMutations
+from schema.orders.queries import OrderQueries
 from schema.payment.mutations import PaymentMutations
 from schema.payment.queries import PaymentQueries
-from schema.types.viewer import Viewer
+from schema.usage.mutations import UsageMutations
+from schema.viewer.queries import ViewerQueries
 
 
 @strawberry.type
-class ViewerQueries:
-    @strawberry.field(description="Who is calling: subject, scopes, role and account.")
-    def viewer(self, info: Info) -> Viewer:
-        caller = info.context.caller
-        return Viewer(
-            subject=caller.subject,
-            scopes=sorted(caller.scopes),
-            client_id=caller.client_id,
-            role=caller.role,
-            is_staff=caller.is_staff,
-        )
-
+class NodeQueries:
     @strawberry.field(description="Any object by its global id; null when it does not exist or is not yours.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         # Written out rather than ``relay.node()``: that helper binds itself to this
@@ -42,12 +35,12 @@ class ViewerQueries:
 
 
 @strawberry.type(description="Everything a caller can read.")
-class Query(ViewerQueries, PaymentQueries, InvoiceQueries):
+class Query(ViewerQueries, NodeQueries, PaymentQueries, OrderQueries, InvoiceQueries):
     pass
 
 
 @strawberry.type(description="Everything a caller can change.")
-class Mutation(PaymentMutations, InvoiceMutations, UsageMutations, EmailMutations):
+class Mutation(PaymentMutations, OrderMutations, UsageMutations, InvoiceMutations, EmailMutations):
     pass
 
 

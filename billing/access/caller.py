@@ -46,9 +46,6 @@ class Caller:
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
 
-    def can_read_account(self, account_id: uuid.UUID) -> bool:
-        return self.is_staff or self.account_id == account_id
-
     @property
     def can_write_billing(self) -> bool:
         """Members with a writing role and the ``billing:write`` scope change settings."""

@@ -22,7 +22,11 @@ class NotAuthorised(Exception):
     """The token is valid but does not identify anyone who may use this service."""
 
 
-async def resolve_caller(claims: dict[str, Any], *, own_issuer: str, account_hint: str | None) -> Caller:
+async def resolve_caller(
+    claims: dict[str, Any], *, own_issuer: str, account_hint: uuid.UUID | None
+) -> Caller:
+    """The caller the validated ``claims`` identify; ``account_hint`` is the account
+    a member of several accounts chose (the ``X-Account-ID`` header, already parsed)."""
     subject = claims["sub"]
     client_id = claims["client_id"]
     scopes = frozenset(s for s in str(claims.get("scope", "")).split() if s in ALL_SCOPES)
@@ -37,13 +41,10 @@ async def resolve_caller(claims: dict[str, Any], *, own_issuer: str, account_hin
     return Caller(subject, scopes, client_id, member.account_id, member.role)
 
 
-async def _membership(subject: str, account_hint: str | None) -> Member:
+async def _membership(subject: str, account_hint: uuid.UUID | None) -> Member:
     query = Member.filter(subject=subject)
-    if account_hint:
-        try:
-            query = query.filter(account_id=uuid.UUID(account_hint))
-        except ValueError:
-            raise NotAuthorised("X-Account-ID is not an account id") from None
+    if account_hint is not None:
+        query = query.filter(account_id=account_hint)
     members = await query.limit(2)
     if not members:
         raise NotAuthorised("subject is not a member of any account")

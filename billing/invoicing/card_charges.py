@@ -18,8 +18,9 @@ from billing.payment_settings.cards import record_card_error
 from billing.payment_settings.gateway import ChargeResult, PaymentGateway
 from kit.money import Currency, Money
 from models.accounts import Account
-from models.invoices import ChargeState, Invoice, InvoiceStatus
+from models.invoices import ChargeState, Invoice
 from models.payment import PaymentSettings
+from models.terms import InvoiceStatus
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,8 @@ class ChargeOutcome:
 
 
 async def pending_card_invoices() -> list[int]:
-    return list(await Invoice.filter(charge_state=ChargeState.PENDING).order_by("id").values_list("id", flat=True))
+    rows = await Invoice.filter(charge_state=ChargeState.PENDING).order_by("id").values_list("id")
+    return [invoice_id for (invoice_id,) in rows]
 
 
 async def charge_invoice(gateway: PaymentGateway, invoice_id: int) -> ChargeOutcome:

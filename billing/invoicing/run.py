@@ -97,8 +97,8 @@ async def run_billing(as_of: date, *, policy: BillingPolicy, gateway: PaymentGat
 
 async def candidate_subscriptions(as_of: date) -> list[int]:
     """Subscriptions with a line active by ``as_of`` (the only ones that can owe)."""
-    ids = await OrderLine.filter(activated_on__lte=as_of).distinct().values_list("subscription_id", flat=True)
-    return sorted(set(ids))
+    rows = await OrderLine.filter(activated_on__lte=as_of).distinct().values_list("subscription_id")
+    return sorted({subscription_id for (subscription_id,) in rows})
 
 
 async def bill_subscription(

@@ -121,6 +121,6 @@ async def _decide(
 ) -> None:
     application.status, application.decided_by = status, caller.subject
     application.decided_at = datetime.now(UTC)
-    application.profile_id = profile.id if profile else None  # type: ignore[attr-defined]
+    application.profile_id = profile.id if profile else None
     await application.save()
     await customer_mail.application_decided(application)

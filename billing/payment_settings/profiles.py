@@ -24,6 +24,7 @@ from models.invoice_profile import (
     Language,
     ProfileChange,
 )
+from models.payment import PaymentSettings
 
 EDITABLE = tuple(name for name in PROFILE_FIELDS if name != "company_name")
 _ENUMS = {"delivery_method": DeliveryMethod, "language": Language}
@@ -33,7 +34,7 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-async def _profile_of(coverage: Coverage, rows: dict) -> InvoiceProfile:
+async def _profile_of(coverage: Coverage, rows: dict[Coverage, PaymentSettings]) -> InvoiceProfile:
     row = rows[coverage]
     if row.invoice_profile_id is None:
         raise BusinessError.single(

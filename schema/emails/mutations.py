@@ -1,3 +1,5 @@
+"""Emails mutations (mixed into the root ``Mutation``)."""
+
 from __future__ import annotations
 
 import strawberry
@@ -5,20 +7,11 @@ import strawberry
 from billing.access.caller import SCOPE_ADMIN
 from billing.customer_mail import requeue_email
 from schema.context import Info
+from schema.emails.inputs import RequeueEmailInput
+from schema.emails.payloads import RequeueEmailPayload
 from schema.emails.types import EmailNotification
-from schema.errors import PAYLOAD_ERRORS, UserError, run_use_case
+from schema.errors import run_use_case
 from schema.permissions import requires
-
-
-@strawberry.input(description="Which failed email to send again.")
-class RequeueEmailInput:
-    id: strawberry.ID = strawberry.field(description="The email's id (EmailNotification.id).")
-
-
-@strawberry.type(description="The result of requeueEmail.")
-class RequeueEmailPayload:
-    notification: EmailNotification | None = strawberry.field(description="The email, PENDING again.")
-    errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
 
 
 @strawberry.type

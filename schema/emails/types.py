@@ -5,13 +5,13 @@ from datetime import datetime
 import strawberry
 
 from models.outbox import OutboxMessage
-from schema.invoices.enums import EmailStatusEnum
+from schema.emails.enums import OutboxStatus
 
 
 @strawberry.type(name="EmailNotification", description="One email sent to the customer, and how its delivery went.")
 class EmailNotification:
     id: strawberry.ID = strawberry.field(description="The email's id (also its Message-ID, before the @).")
-    status: EmailStatusEnum = strawberry.field(description="Pending, sent or failed.")  # type: ignore[valid-type]
+    status: OutboxStatus = strawberry.field(description="Pending, sent or failed.")
     sent_at: datetime | None = strawberry.field(description="When the mail server accepted it (UTC).")
     recipients: list[str] = strawberry.field(description="The addresses it is sent to, CCs included.")
     attempts: int = strawberry.field(description="Delivery attempts made so far.")

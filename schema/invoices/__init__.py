@@ -1,1 +1,1 @@
-"""The invoicing feature's GraphQL layer: orders, subscriptions, invoices, runs."""
+"""The invoices feature's GraphQL layer: invoices and billing runs."""

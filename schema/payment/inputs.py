@@ -8,7 +8,8 @@ import strawberry
 from strawberry import relay
 
 from models.invoice_profile import PROFILE_FIELDS
-from schema.payment.enums import CoverageEnum, DeliveryMethodEnum, LanguageEnum
+from schema.payment.enums import DeliveryMethod, Language
+from schema.types.enums import Coverage
 
 
 def given_fields(data: object) -> dict[str, Any]:
@@ -19,7 +20,7 @@ def given_fields(data: object) -> dict[str, Any]:
 
 @strawberry.input(description="A tokenised card for a coverage.")
 class RegisterCreditCardInput:
-    coverage: CoverageEnum = strawberry.field(  # type: ignore[valid-type]
+    coverage: Coverage = strawberry.field(
         description="The coverage the card pays for."
     )
     token: str = strawberry.field(description="The payment gateway's one-time card token.")
@@ -31,14 +32,14 @@ class RegisterCreditCardInput:
         description="Where invoices paid by this card are emailed. Required with a coverage's first card; "
         "omitted later, the address on file is kept.",
     )
-    receipt_language: LanguageEnum | None = strawberry.field(  # type: ignore[valid-type]
+    receipt_language: Language | None = strawberry.field(
         default=None, description="Language of those emails; default: the one on file, else ja for JP and en for GLOBAL."
     )
 
 
 @strawberry.input(description="An application to pay a coverage by invoice.")
 class ApplyForInvoicePaymentInput:
-    coverage: CoverageEnum = strawberry.field(  # type: ignore[valid-type]
+    coverage: Coverage = strawberry.field(
         description="The coverage to pay by invoice."
     )
     company_name: str = strawberry.field(description="The company to invoice (fixed once approved).")
@@ -55,13 +56,13 @@ class ApplyForInvoicePaymentInput:
     tax_registration_number: str | None = strawberry.field(
         default=None, description="Registration number: T + 13 digits with a valid check digit."
     )
-    delivery_method: DeliveryMethodEnum = strawberry.field(description="Email or post.")  # type: ignore[valid-type]
-    language: LanguageEnum = strawberry.field(description="Language of invoices and emails.")  # type: ignore[valid-type]
+    delivery_method: DeliveryMethod = strawberry.field(description="Email or post.")
+    language: Language = strawberry.field(description="Language of invoices and emails.")
 
 
 @strawberry.input(description="Changes to a coverage's invoice profile; only the fields given change.")
 class UpdateInvoiceProfileInput:
-    coverage: CoverageEnum = strawberry.field(  # type: ignore[valid-type]
+    coverage: Coverage = strawberry.field(
         description="The coverage whose profile to edit."
     )
     expected_version: int = strawberry.field(description="The profile version the change is based on.")
@@ -81,10 +82,10 @@ class UpdateInvoiceProfileInput:
     tax_registration_number: str | None = strawberry.field(
         default=strawberry.UNSET, description="New registration number; null clears."
     )
-    delivery_method: DeliveryMethodEnum | None = strawberry.field(  # type: ignore[valid-type]
+    delivery_method: DeliveryMethod | None = strawberry.field(
         default=strawberry.UNSET, description="New delivery method."
     )
-    language: LanguageEnum | None = strawberry.field(  # type: ignore[valid-type]
+    language: Language | None = strawberry.field(
         default=strawberry.UNSET, description="New language."
     )
 
@@ -102,14 +103,14 @@ class RejectInvoiceApplicationInput:
 
 @strawberry.input(description="Pay `into` by invoice through `from`'s invoice profile.")
 class MergeInvoicePaymentInput:
-    from_: CoverageEnum = strawberry.field(  # type: ignore[valid-type]
+    from_: Coverage = strawberry.field(
         name="from", description="The coverage that pays by invoice."
     )
-    into: CoverageEnum = strawberry.field(  # type: ignore[valid-type]
+    into: Coverage = strawberry.field(
         description="The coverage to merge into that invoice payment."
     )
 
 
 @strawberry.input(description="Give a merged coverage its own copy of the invoice profile.")
 class UnmergeInvoicePaymentInput:
-    coverage: CoverageEnum = strawberry.field(description="The coverage to separate.")  # type: ignore[valid-type]
+    coverage: Coverage = strawberry.field(description="The coverage to separate.")

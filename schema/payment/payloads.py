@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.errors import PAYLOAD_ERRORS, UserError
+from schema.errors import Payload
 from schema.payment.types import (
     InvoiceApplicationNode,
     InvoiceProfileNode,
@@ -13,44 +13,37 @@ from schema.payment.types import (
 
 
 @strawberry.type(description="The result of registerCreditCard.")
-class RegisterCreditCardPayload:
+class RegisterCreditCardPayload(Payload):
     payment_settings: PaymentSettings | None = strawberry.field(description="The coverage's settings after the change.")
-    errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(description="The result of applyForInvoicePayment.")
-class ApplyForInvoicePaymentPayload:
+class ApplyForInvoicePaymentPayload(Payload):
     application: InvoiceApplicationNode | None = strawberry.field(description="The pending application.")
-    errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(description="The result of approveInvoiceApplication.")
-class ApproveInvoiceApplicationPayload:
+class ApproveInvoiceApplicationPayload(Payload):
     application: InvoiceApplicationNode | None = strawberry.field(description="The approved application.")
-    errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(description="The result of rejectInvoiceApplication.")
-class RejectInvoiceApplicationPayload:
+class RejectInvoiceApplicationPayload(Payload):
     application: InvoiceApplicationNode | None = strawberry.field(description="The rejected application.")
-    errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(description="The result of updateInvoiceProfile.")
-class UpdateInvoiceProfilePayload:
+class UpdateInvoiceProfilePayload(Payload):
     invoice_profile: InvoiceProfileNode | None = strawberry.field(description="The profile after the change.")
-    errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(description="The result of mergeInvoicePayment.")
-class MergeInvoicePaymentPayload:
+class MergeInvoicePaymentPayload(Payload):
     payment_settings: PaymentSettings | None = strawberry.field(
         description="The settings of the merged (`into`) coverage."
     )
-    errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(description="The result of unmergeInvoicePayment.")
-class UnmergeInvoicePaymentPayload:
+class UnmergeInvoicePaymentPayload(Payload):
     payment_settings: PaymentSettings | None = strawberry.field(description="The separated coverage's settings.")
-    errors: list[UserError] = strawberry.field(description=PAYLOAD_ERRORS)

@@ -10,9 +10,9 @@ from billing.payment_settings.applications import pending_applications
 from billing.payment_settings.coverages import payment_settings
 from schema.context import Info
 from schema.pagination import AfterArg, FirstArg, keyset_connection
-from schema.payment.enums import CoverageEnum
 from schema.payment.types import InvoiceApplicationNode, PaymentSettings
 from schema.permissions import requires
+from schema.types.enums import Coverage
 
 
 @strawberry.type
@@ -21,7 +21,7 @@ class PaymentQueries:
         description="How one coverage of the caller's account pays.",
         extensions=[requires(SCOPE_BILLING_READ, SCOPE_BILLING_WRITE)],
     )
-    async def payment_settings(self, info: Info, coverage: CoverageEnum) -> PaymentSettings:  # type: ignore[valid-type]
+    async def payment_settings(self, info: Info, coverage: Coverage) -> PaymentSettings:
         return PaymentSettings.from_domain(await payment_settings(info.context.caller, coverage))
 
     @strawberry.field(

@@ -15,20 +15,12 @@ from billing.payment_settings.coverages import CoverageSettings, ProfileView
 from billing.payment_settings.profiles import profile_history, profiles_by_id
 from models.invoice_profile import PROFILE_FIELDS, InvoiceApplication, ProfileChange
 from schema.context import Info
+from schema.ids import int_keys
 from schema.pagination import AfterArg, FirstArg, keyset_connection
-from schema.payment.enums import (
-    ApplicationStatusEnum,
-    CoverageEnum,
-    DeliveryMethodEnum,
-    LanguageEnum,
-    PaymentMethodEnum,
-)
+from schema.payment.enums import ApplicationStatus, DeliveryMethod, Language, PaymentMethod
 from schema.types.account import AccountNode
-from schema.types.money import CurrencyEnum, MoneyType
-
-
-def _int_ids(node_ids: Iterable[str]) -> list[int | None]:
-    return [int(node_id) if node_id.isdigit() else None for node_id in node_ids]
+from schema.types.enums import Coverage, Currency
+from schema.types.money import MoneyType
 
 
 @strawberry.type(description="The card a coverage pays with (card details never reach this service).")
@@ -41,7 +33,7 @@ class CreditCard:
         description="Why the card is in error (e.g. CARD_DECLINED) until another card is registered; null when fine."
     )
     receipt_email: str | None = strawberry.field(description="Where invoices paid by this card are emailed.")
-    receipt_language: LanguageEnum | None = strawberry.field(  # type: ignore[valid-type]
+    receipt_language: Language | None = strawberry.field(
         description="The language of those emails."
     )
 
@@ -79,8 +71,8 @@ class BillTo:
     tax_registration_number: str | None = strawberry.field(
         description="Japan's qualified-invoice registration number (T + 13 digits), if any."
     )
-    delivery_method: DeliveryMethodEnum = strawberry.field(description="Email or post.")  # type: ignore[valid-type]
-    language: LanguageEnum = strawberry.field(description="Language of invoices and emails.")  # type: ignore[valid-type]
+    delivery_method: DeliveryMethod = strawberry.field(description="Email or post.")
+    language: Language = strawberry.field(description="Language of invoices and emails.")
 
 
 def _bill_to(row: object) -> dict[str, object]:
@@ -94,7 +86,7 @@ def _bill_to(row: object) -> dict[str, object]:
 class InvoiceProfileNode(BillTo, relay.Node):
     id: relay.NodeID[int]
     version: int = strawberry.field(description="Grows by one on every change; name it in updateInvoiceProfile.")
-    coverages: list[CoverageEnum] = strawberry.field(  # type: ignore[valid-type]
+    coverages: list[Coverage] = strawberry.field(
         description="The coverages paying through this profile (both when merged)."
     )
     updated_at: datetime = strawberry.field(description="When the profile last changed (UTC).")
@@ -121,7 +113,7 @@ class InvoiceProfileNode(BillTo, relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[InvoiceProfileNode | None]:
         """Only the caller's account's profiles resolve; a foreign id answers like a missing one."""
-        ids = _int_ids(node_ids)
+        ids = int_keys(node_ids)
         views = await profiles_by_id(info.context.caller, [i for i in ids if i is not None])
         return [cls.from_view(views[i]) if i in views else None for i in ids]
 
@@ -129,8 +121,8 @@ class InvoiceProfileNode(BillTo, relay.Node):
 @strawberry.type(name="InvoiceApplication", description="A request to pay a coverage by invoice, decided by staff.")
 class InvoiceApplicationNode(BillTo, relay.Node):
     id: relay.NodeID[int]
-    coverage: CoverageEnum = strawberry.field(description="The coverage that would pay by invoice.")  # type: ignore[valid-type]
-    status: ApplicationStatusEnum = strawberry.field(description="Pending, approved or rejected.")  # type: ignore[valid-type]
+    coverage: Coverage = strawberry.field(description="The coverage that would pay by invoice.")
+    status: ApplicationStatus = strawberry.field(description="Pending, approved or rejected.")
     rejection_reason: str | None = strawberry.field(description="Why staff rejected it; null otherwise.")
     switching_fee: MoneyType = strawberry.field(description="The one-time fee for switching to invoice payment.")
     monthly_issue_fee: MoneyType = strawberry.field(description="The fee for each month's invoice.")
@@ -159,16 +151,16 @@ class InvoiceApplicationNode(BillTo, relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[InvoiceApplicationNode | None]:
         """Staff see every application, members their account's; others answer null."""
-        ids = _int_ids(node_ids)
+        ids = int_keys(node_ids)
         rows = await applications_by_id(info.context.caller, [i for i in ids if i is not None])
         return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @strawberry.type(description="How one coverage of the caller's account pays.")
 class PaymentSettings:
-    coverage: CoverageEnum = strawberry.field(description="The coverage.")  # type: ignore[valid-type]
-    currency: CurrencyEnum = strawberry.field(description="The coverage's billing currency.")  # type: ignore[valid-type]
-    payment_method: PaymentMethodEnum | None = strawberry.field(  # type: ignore[valid-type]
+    coverage: Coverage = strawberry.field(description="The coverage.")
+    currency: Currency = strawberry.field(description="The coverage's billing currency.")
+    payment_method: PaymentMethod | None = strawberry.field(
         description="Card or invoice; null while none is set up."
     )
     credit_card: CreditCard | None = strawberry.field(description="The card on file, if any.")

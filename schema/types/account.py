@@ -1,13 +1,23 @@
+"""The customer account, shown by several features."""
+
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 
+from billing.accounts import accounts_by_id
 from models.accounts import Account
 from schema.context import Info
+from schema.ids import uuid_key
+
+AccountArg = Annotated[
+    relay.GlobalID | None,
+    strawberry.argument(description="Staff: the account to read (customers always read their own)."),
+]
+"""The ``accountId`` argument of the queries staff use to read one account."""
 
 
 @strawberry.type(name="Account", description="A customer organisation.")
@@ -25,14 +35,6 @@ class AccountNode(relay.Node):
     ) -> list[AccountNode | None]:
         """Only the caller's own account resolves (any account for staff); a foreign
         or malformed id answers like a missing one."""
-        caller = info.context.caller
-        results: list[AccountNode | None] = []
-        for node_id in node_ids:
-            try:
-                account_id = uuid.UUID(node_id)
-            except ValueError:
-                results.append(None)
-                continue
-            account = await info.context.loaders.accounts.load(account_id) if caller.can_read_account(account_id) else None
-            results.append(cls.from_model(account) if account else None)
-        return results
+        keys = [uuid_key(node_id) for node_id in node_ids]
+        rows = await accounts_by_id(info.context.caller, [key for key in keys if key is not None])
+        return [cls.from_model(rows[key]) if key in rows else None for key in keys]

@@ -6,15 +6,14 @@ from decimal import Decimal
 
 import strawberry
 
-from kit.money import Currency, Money, from_minor_units
-
-CurrencyEnum = strawberry.enum(Currency, name="Currency", description="A billing currency (ISO 4217).")
+from kit.money import Money, from_minor_units
+from schema.types.enums import Currency
 
 
 @strawberry.type(name="Money", description="An exact amount in one currency.")
 class MoneyType:
     amount: Decimal = strawberry.field(description="The amount, with the currency's decimals (JPY 0, USD 2).")
-    currency: CurrencyEnum = strawberry.field(description="The currency.")  # type: ignore[valid-type]
+    currency: Currency = strawberry.field(description="The currency.")
 
     @classmethod
     def from_domain(cls, money: Money) -> MoneyType:

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import httpx
@@ -18,6 +17,7 @@ from api.app import create_app
 from api.services import Services
 from api.settings import Settings
 from models.config import tortoise_config
+from schema.ids import global_id, parse_account_id
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -50,7 +50,7 @@ def test_every_subcommand_has_help(env):
 async def test_operator_sets_up_an_account_and_its_token_reads_viewer(env):
     portal(env, "migrate")
     account_id = portal(env, "accounts", "create", "--name", "Acme", "--owner", "alice").stdout.strip()
-    assert str(uuid.UUID(account_id)) == account_id, "the id alone on stdout"
+    assert account_id == global_id("Account", parse_account_id(account_id)), "the global id alone on stdout"
     portal(env, "members", "add", "--account", account_id, "--subject", "bob", "--role", "VIEWER")
     client = json.loads(portal(env, "clients", "create", "--account", account_id, "--name", "ERP", "--scope", "invoices:read").stdout)
     assert set(client) == {"client_id", "client_secret"}
@@ -63,11 +63,11 @@ async def test_operator_sets_up_an_account_and_its_token_reads_viewer(env):
         await ctx.init(config=tortoise_config(settings.database_url), _enable_global_fallback=True)
         app = create_app(Services.build(settings), manage_database=False)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=settings.issuer) as http:
-            body = (await http.post("/graphql", json={"query": "{ viewer { subject role account { name } } }"},
+            body = (await http.post("/graphql", json={"query": "{ viewer { subject role account { id name } } }"},
                                     headers={"Authorization": f"Bearer {token}"})).json()
             granted = await http.post("/oauth/token", data={"grant_type": "client_credentials"},
                                       auth=(client["client_id"], client["client_secret"]))
-    assert body["data"]["viewer"] == {"subject": "bob", "role": "VIEWER", "account": {"name": "Acme"}}
+    assert body["data"]["viewer"] == {"subject": "bob", "role": "VIEWER", "account": {"id": account_id, "name": "Acme"}}
     assert granted.status_code == 200
 
 

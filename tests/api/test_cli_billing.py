@@ -15,6 +15,7 @@ from tortoise.context import TortoiseContext
 from billing.accounts import create_account
 from models.config import tortoise_config
 from models.invoices import Invoice
+from schema.ids import global_id
 from tests.support.invoicing import activate, book, line
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,3 +46,20 @@ async def test_billing_run_issues_what_is_due_once_and_prints_a_report(tmp_path:
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(url), _enable_global_fallback=True)
         assert await Invoice.all().count() == 1
+
+
+async def test_the_report_names_held_subscriptions_by_their_global_ids(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path}/cli.sqlite3"
+    EXECUTOR_CACHE.clear()
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url), _enable_global_fallback=True)
+        await ctx.generate_schemas()
+        account = await create_account("Acme", "alice")
+        order, (row,) = await book(account, [line("X", "10.00")], booked_on=date(2026, 3, 1), start=date(2026, 3, 1),
+                                   end=date(2027, 2, 28), po_required=True)
+        await activate(row, date(2026, 3, 1))
+    held = _portal(url, "billing", "run", "--as-of", "2026-03-01")
+    assert held.returncode == 0, held.stderr
+    report = json.loads(held.stdout)
+    assert report["issued"] == []
+    assert report["held_subscriptions"] == [global_id("Subscription", order.subscription_id)]

@@ -109,23 +109,6 @@ async def test_staff_void_an_open_invoice_and_customers_cannot(gql: Any, token_f
     assert (await gql(VOID, staff, {"id": invoice_id, "reason": "again"}))["data"]["voidInvoice"]["errors"][0]["code"] == "INVOICE_NOT_OPEN"
 
 
-async def test_subscriptions_and_order_lines_resolve_as_nodes_for_their_account_only(
-    gql: Any, token_for: Any, account: Account, other_account: Account
-) -> None:
-    await _invoices(account, 1)
-    owner = await token_for("owner", "billing:read")
-    intruder = await token_for("intruder", "billing:read")
-    query = "query { subscriptions { edges { node { id lines { id product } } } } }"
-    (edge,) = (await gql(query, owner))["data"]["subscriptions"]["edges"]
-    sub_id, line_id = edge["node"]["id"], edge["node"]["lines"][0]["id"]
-    lookup = "query N($id: ID!) { node(id: $id) { id ... on OrderLine { product } ... on Subscription { coverage } } }"
-    assert (await gql(lookup, owner, {"id": line_id}))["data"]["node"] == {"id": line_id, "product": "X"}
-    assert (await gql(lookup, owner, {"id": sub_id}))["data"]["node"] == {"id": sub_id, "coverage": "GLOBAL"}
-    assert (await gql(lookup, intruder, {"id": line_id}))["data"]["node"] is None
-    assert (await gql(lookup, intruder, {"id": sub_id}))["data"]["node"] is None
-    assert (await gql(query, intruder))["data"]["subscriptions"]["edges"] == []
-
-
 async def test_amounts_show_exactly_the_currency_decimals(gql: Any, token_for: Any, account: Account) -> None:
     await give_profile(account, Coverage.JP)
     await give_profile(account, Coverage.GLOBAL)

@@ -1,4 +1,4 @@
-"""Subscription and order output types."""
+"""Output types of the orders feature: subscriptions, orders and their lines."""
 
 from __future__ import annotations
 
@@ -11,15 +11,12 @@ from strawberry import relay
 
 from billing.invoicing.invoices import order_line_by_id, subscription_by_id
 from billing.invoicing.purchase_orders import is_held
-from kit.money import Currency, Money
+from kit.money import Money
 from models.orders import Order, OrderLine, Subscription, order_number
 from schema.context import Info
-from schema.invoices.enums import (
-    BillingFrequencyEnum,
-    PaymentTermsEnum,
-    TaxCategoryEnum,
-)
-from schema.payment.enums import CoverageEnum
+from schema.ids import int_key
+from schema.orders.enums import BillingFrequency
+from schema.types.enums import Coverage, Currency, PaymentTerms, TaxCategory
 from schema.types.money import MoneyType
 
 
@@ -37,7 +34,7 @@ class OrderLineNode(relay.Node):
     description: str = strawberry.field(description="What it is.")
     monthly_amount: MoneyType = strawberry.field(description="Price per month per unit.")
     quantity: int = strawberry.field(description="Units.")
-    tax_category: TaxCategoryEnum = strawberry.field(description="JP tax category.")  # type: ignore[valid-type]
+    tax_category: TaxCategory = strawberry.field(description="JP tax category.")
     pooled: bool = strawberry.field(description="Pooled capacity (never prorated).")
     activated_on: date | None = strawberry.field(description="When it was provisioned; null until then.")
     discount_rate: Decimal = strawberry.field(description="The commitment's discount off list price (0 = none).")
@@ -59,22 +56,22 @@ class OrderLineNode(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[OrderLineNode | None]:
+        """Only the caller's own lines resolve (any for staff)."""
         results: list[OrderLineNode | None] = []
-        for node_id in node_ids:
-            row = await order_line_by_id(info.context.caller, int(node_id)) if node_id.isdigit() else None
-            currency = row and row.subscription.coverage.currency
-            results.append(cls.from_model(row, row.order, currency) if row and currency else None)
+        for key in (int_key(node_id) for node_id in node_ids):
+            row = await order_line_by_id(info.context.caller, key) if key is not None else None
+            results.append(cls.from_model(row, row.order, row.subscription.coverage.currency) if row else None)
         return results
 
 
 @strawberry.type(name="Subscription", description="A term on one coverage; its orders' lines co-terminate at its end.")
 class SubscriptionNode(relay.Node):
     id: relay.NodeID[str]
-    coverage: CoverageEnum = strawberry.field(description="JP or GLOBAL.")  # type: ignore[valid-type]
+    coverage: Coverage = strawberry.field(description="JP or GLOBAL.")
     term_start: date = strawberry.field(description="First day of the term.")
     term_end: date = strawberry.field(description="Last day of the term (every line co-terminates here).")
-    billing_frequency: BillingFrequencyEnum = strawberry.field(description="How often it is invoiced.")  # type: ignore[valid-type]
-    payment_terms: PaymentTermsEnum = strawberry.field(description="The terms of its invoices.")  # type: ignore[valid-type]
+    billing_frequency: BillingFrequency = strawberry.field(description="How often it is invoiced.")
+    payment_terms: PaymentTerms = strawberry.field(description="The terms of its invoices.")
     po_number: str | None = strawberry.field(description="The PO number put on invoices issued from now on.")
     po_required: bool = strawberry.field(description="Whether invoices need a PO number (or an exemption).")
     po_exemption_filed: bool = strawberry.field(description="Whether the PO exemption form is on file.")
@@ -100,9 +97,10 @@ class SubscriptionNode(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[SubscriptionNode | None]:
+        """Only the caller's own subscriptions resolve (any for staff)."""
         results: list[SubscriptionNode | None] = []
-        for node_id in node_ids:
-            row = await subscription_by_id(info.context.caller, int(node_id)) if node_id.isdigit() else None
+        for key in (int_key(node_id) for node_id in node_ids):
+            row = await subscription_by_id(info.context.caller, key) if key is not None else None
             results.append(cls.from_model(row) if row else None)
         return results
 
@@ -121,5 +119,3 @@ def order_type(order: Order, subscription: Subscription, lines: list[OrderLine])
         number=order.number, booked_on=order.booked_on, subscription=SubscriptionNode.from_model(subscription),
         lines=[OrderLineNode.from_model(row, order, currency) for row in lines],
     )
-
-

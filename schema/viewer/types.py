@@ -2,11 +2,9 @@ from __future__ import annotations
 
 import strawberry
 
-from models.accounts import Role
 from schema.context import Info
 from schema.types.account import AccountNode
-
-RoleEnum = strawberry.enum(Role, name="Role", description="What a member may do on an account.")
+from schema.viewer.enums import Role
 
 
 @strawberry.type(description="The authenticated caller of this request.")
@@ -14,7 +12,7 @@ class Viewer:
     subject: str = strawberry.field(description="The OAuth subject (a user, or a partner client's id).")
     scopes: list[str] = strawberry.field(description="The scopes this request carries.")
     client_id: str = strawberry.field(description="The OAuth client the token was issued to.")
-    role: RoleEnum | None = strawberry.field(  # type: ignore[valid-type]
+    role: Role | None = strawberry.field(
         description="The member's role on the account; null for partner clients and staff."
     )
     is_staff: bool = strawberry.field(description="True for operators of the service (admin scope).")

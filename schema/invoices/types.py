@@ -1,5 +1,5 @@
-"""Invoice output types: the invoice, its lines, taxes, bill-to snapshot, issuer
-and email."""
+"""Output types of the invoices feature: the invoice, its lines, taxes, bill-to
+snapshot and issuer, and the report of a billing run."""
 
 from __future__ import annotations
 
@@ -13,26 +13,23 @@ from strawberry import relay
 
 from billing.clock import today_utc
 from billing.invoicing.invoices import invoice_by_id
+from billing.invoicing.run import RunReport
 from billing.rules.invoice_status import display_status
-from kit.money import Currency, Money
+from kit.money import Money
 from models.invoices import Invoice, InvoiceLine, InvoiceTax
 from schema.context import Info
 from schema.emails.types import EmailNotification
-from schema.invoices.enums import (
-    ChargeKindEnum,
-    InvoiceStatusEnum,
-    PaymentTermsEnum,
-    TaxCategoryEnum,
-)
-from schema.payment.enums import CoverageEnum
-from schema.types.money import CurrencyEnum, MoneyType
+from schema.ids import global_id, int_key
+from schema.invoices.enums import ChargeKind, DisplayStatus
+from schema.types.enums import Coverage, Currency, PaymentTerms, TaxCategory
+from schema.types.money import MoneyType
 
 
 def money(amount: Decimal, currency: str) -> MoneyType:
     return MoneyType.from_domain(Money(amount, Currency(currency)))
 
 
-@strawberry.type(description="One charge on an invoice: an order's product for a service period.")
+@strawberry.type(name="InvoiceLine", description="One charge on an invoice: an order's product for a service period.")
 class InvoiceLineType:
     order_number: str = strawberry.field(description="The order this line bills.")
     product: str = strawberry.field(description="The product.")
@@ -40,8 +37,8 @@ class InvoiceLineType:
     period_start: date = strawberry.field(description="First day of service billed (inclusive).")
     period_end: date = strawberry.field(description="Last day of service billed (inclusive).")
     amount: MoneyType = strawberry.field(description="The prorated amount, rounded half-up at the line.")
-    tax_category: TaxCategoryEnum = strawberry.field(description="The line's tax category.")  # type: ignore[valid-type]
-    kind: ChargeKindEnum = strawberry.field(  # type: ignore[valid-type]
+    tax_category: TaxCategory = strawberry.field(description="The line's tax category.")
+    kind: ChargeKind = strawberry.field(
         description="RECURRING, or a month's usage billed in arrears: OVERAGE or BURSTING."
     )
 
@@ -54,9 +51,11 @@ class InvoiceLineType:
         )
 
 
-@strawberry.type(description="Consumption tax of one rate on one invoice, computed once on that rate's subtotal.")
+@strawberry.type(
+    name="InvoiceTax", description="Consumption tax of one rate on one invoice, computed once on that rate's subtotal."
+)
 class InvoiceTaxType:
-    tax_category: TaxCategoryEnum = strawberry.field(description="The category.")  # type: ignore[valid-type]
+    tax_category: TaxCategory = strawberry.field(description="The category.")
     rate: Decimal = strawberry.field(description="The rate, e.g. 0.10.")
     taxable_amount: MoneyType = strawberry.field(description="The subtotal of the lines at this rate.")
     tax_amount: MoneyType = strawberry.field(description="The tax at this rate, rounded once.")
@@ -99,13 +98,13 @@ class Issuer:
 class InvoiceNode(relay.Node):
     id: relay.NodeID[str]
     number: str = strawberry.field(description="Unique, gapless per coverage, e.g. JP-2026-000001.")
-    coverage: CoverageEnum = strawberry.field(description="JP or GLOBAL.")  # type: ignore[valid-type]
-    status: InvoiceStatusEnum = strawberry.field(description="ISSUED, PAST_DUE, PAID or VOID.")  # type: ignore[valid-type]
+    coverage: Coverage = strawberry.field(description="JP or GLOBAL.")
+    status: DisplayStatus = strawberry.field(description="ISSUED, PAST_DUE, PAID or VOID.")
     issue_date: date = strawberry.field(description="The day it was issued (the invoice date).")
     due_date: date = strawberry.field(description="When payment is due, by the payment terms.")
     paid_on: date | None = strawberry.field(description="When it was paid, if it was.")
-    currency: CurrencyEnum = strawberry.field(description="JPY on JP, USD on GLOBAL.")  # type: ignore[valid-type]
-    payment_terms: PaymentTermsEnum = strawberry.field(description="The terms it was issued under.")  # type: ignore[valid-type]
+    currency: Currency = strawberry.field(description="JPY on JP, USD on GLOBAL.")
+    payment_terms: PaymentTerms = strawberry.field(description="The terms it was issued under.")
     po_number: str | None = strawberry.field(description="The PO number at issue, if any.")
     subtotal: MoneyType = strawberry.field(description="Sum of the lines.")
     tax_total: MoneyType = strawberry.field(description="Sum of the per-rate taxes.")
@@ -148,7 +147,26 @@ class InvoiceNode(relay.Node):
     ) -> list[InvoiceNode | None]:
         """Only the caller's own invoices resolve (any for staff)."""
         results: list[InvoiceNode | None] = []
-        for node_id in node_ids:
-            row = await invoice_by_id(info.context.caller, int(node_id)) if node_id.isdigit() else None
+        for key in (int_key(node_id) for node_id in node_ids):
+            row = await invoice_by_id(info.context.caller, key) if key is not None else None
             results.append(cls.from_model(row) if row else None)
         return results
+
+
+@strawberry.type(description="What one billing run did.")
+class BillingRunReport:
+    as_of: date = strawberry.field(description="The billing date.")
+    issued: list[str] = strawberry.field(description="Numbers of the invoices issued.")
+    held: list[strawberry.ID] = strawberry.field(
+        description="Subscriptions held for want of a PO or an exemption (their ids: `node(id:)` reads them)."
+    )
+    declined: list[str] = strawberry.field(description="Numbers of the invoices whose card charge was declined.")
+    claimed_elsewhere: int = strawberry.field(description="Subscriptions another worker was billing at the time.")
+
+    @classmethod
+    def from_domain(cls, report: RunReport) -> BillingRunReport:
+        return cls(
+            as_of=report.as_of, issued=report.issued,
+            held=[strawberry.ID(global_id("Subscription", subscription_id)) for subscription_id in report.held],
+            declined=report.declined, claimed_elsewhere=report.claimed_elsewhere,
+        )

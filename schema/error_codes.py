@@ -1,0 +1,58 @@
+"""The codes of GraphQL-level errors: ``errors[].extensions.code`` of a response.
+
+These are failures of the request itself (who is asking, what the document says,
+how big it is); a mutation's expected failures are ``UserError`` values in its
+payload instead (``billing.errors.ErrorCode``). Every code has a description here
+and a row in docs/errors.md; a test checks both.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from graphql import GraphQLError
+
+
+class GraphQLErrorCode(Enum):
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    INTERNAL = "INTERNAL"
+
+    @property
+    def description(self) -> str:
+        """What the code means ("" if none was written)."""
+        return _DESCRIPTIONS.get(self, "")
+
+
+_DESCRIPTIONS: dict[GraphQLErrorCode, str] = {
+    GraphQLErrorCode.UNAUTHENTICATED: "No valid access token (HTTP 401, with `WWW-Authenticate`).",
+    GraphQLErrorCode.FORBIDDEN: "The caller lacks the scope, or the role, that the field or mutation needs.",
+    GraphQLErrorCode.BAD_USER_INPUT: (
+        "A variable or argument cannot be read as its type, or an argument is out of range (a page size, a cursor)."
+    ),
+    GraphQLErrorCode.GRAPHQL_PARSE_FAILED: "The document is not valid GraphQL syntax.",
+    GraphQLErrorCode.GRAPHQL_VALIDATION_FAILED: "The document does not fit the schema (unknown field, wrong argument).",
+    GraphQLErrorCode.QUERY_TOO_COMPLEX: "The document is too deep, has too many aliases or too many tokens.",
+    GraphQLErrorCode.INTERNAL: "An unexpected failure; the message quotes the request id to give support.",
+}
+
+
+def graphql_error(message: str, code: GraphQLErrorCode, **extensions: Any) -> GraphQLError:
+    """A GraphQL error carrying ``extensions.code``."""
+    return GraphQLError(message, extensions={"code": code.value, **extensions})
+
+
+def code_of(error: GraphQLError) -> str | None:
+    """The ``extensions.code`` of ``error``, if it has one."""
+    return (error.extensions or {}).get("code")
+
+
+def set_code(error: GraphQLError, code: GraphQLErrorCode) -> None:
+    """Give ``error`` ``code`` unless it already has a code."""
+    if code_of(error) is None:
+        error.extensions = {**(error.extensions or {}), "code": code.value}

@@ -1,0 +1,28 @@
+"""Orders queries (mixed into the root ``Query``)."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from billing.access.caller import INVOICE_READ_SCOPES, SCOPE_ADMIN
+from billing.invoicing.invoices import subscriptions_query
+from schema.context import Info
+from schema.ids import account_of
+from schema.orders.types import SubscriptionNode
+from schema.pagination import AfterArg, FirstArg, keyset_connection
+from schema.permissions import requires
+from schema.types.account import AccountArg
+
+
+@strawberry.type
+class OrderQueries:
+    @strawberry.field(
+        description="Subscriptions with their lines and PO state, oldest first.",
+        extensions=[requires(*INVOICE_READ_SCOPES, SCOPE_ADMIN)],
+    )
+    async def subscriptions(
+        self, info: Info, account_id: AccountArg = None, first: FirstArg = None, after: AfterArg = None
+    ) -> relay.Connection[SubscriptionNode]:
+        query = subscriptions_query(info.context.caller, account_of(account_id))
+        return await keyset_connection(query, order_by=("id",), first=first, after=after, to_node=SubscriptionNode.from_model)

@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     create = accounts.add_parser("create", help="create an account with its owner; prints the account id")
     create.add_argument("--name", required=True, help="the organisation's name")
     create.add_argument("--owner", required=True, help="OAuth subject of the owner")
+    create.add_argument("--owner-email", help="where the service writes to the owner about the account")
     create.set_defaults(handler=cmd_accounts_create)
 
     members = sub.add_parser("members", help="manage members").add_subparsers(dest="action", required=True)
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--account", required=True, type=_account_id, help="account id (as printed by accounts create)")
     add.add_argument("--subject", required=True, help="OAuth subject")
     add.add_argument("--role", required=True, choices=[r.value for r in Role], help="member role")
+    add.add_argument("--email", help="the member's email (owners are told when billing is held)")
     add.set_defaults(handler=cmd_members_add)
 
     clients = sub.add_parser("clients", help="manage partner OAuth clients").add_subparsers(dest="action", required=True)
@@ -82,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(handler=cmd_token)
     _add_notification_commands(sub)
     _add_billing_commands(sub)
+    _add_usage_commands(sub)
     return parser
 
 
@@ -162,14 +165,14 @@ def cmd_schema(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_accounts_create(settings: Settings, args: argparse.Namespace) -> None:
     from billing.accounts import create_account
 
-    account = with_database(settings, lambda: create_account(args.name, args.owner))
+    account = with_database(settings, lambda: create_account(args.name, args.owner, owner_email=args.owner_email))
     print(_global_id("Account", account.id))
 
 
 def cmd_members_add(settings: Settings, args: argparse.Namespace) -> None:
     from billing.accounts import add_member
 
-    member = with_database(settings, lambda: add_member(args.account, args.subject, Role(args.role)))
+    member = with_database(settings, lambda: add_member(args.account, args.subject, Role(args.role), email=args.email))
     print(f"{member.subject} is {member.role.value} of {_global_id('Account', args.account)}", file=sys.stderr)
 
 
@@ -239,7 +242,7 @@ def _daily_billing(settings: Settings) -> Any:
     from billing.invoicing.daily import DailyBilling
 
     services = Services.build(settings)
-    return DailyBilling(services.billing_policy, services.payment_gateway)
+    return DailyBilling(services.billing_policy, services.payment_gateway, clock=services.clock)
 
 
 def cmd_mailsink(settings: Settings, args: argparse.Namespace) -> None:
@@ -273,7 +276,10 @@ def cmd_outbox_requeue(settings: Settings, args: argparse.Namespace) -> None:
 def _add_billing_commands(sub: Any) -> None:
     billing = sub.add_parser("billing", help="invoicing").add_subparsers(dest="action", required=True)
     run = billing.add_parser("run", help="issue everything due on a day (safe to repeat); prints a JSON report")
-    run.add_argument("--as-of", required=True, type=_iso_date, help="the billing date, YYYY-MM-DD")
+    run.add_argument(
+        "--as-of", type=_iso_date,
+        help="the billing date, YYYY-MM-DD (default: today by the service's clock; another day only in development)",
+    )
     run.set_defaults(handler=cmd_billing_run)
 
 
@@ -288,15 +294,52 @@ def _iso_date(text: str) -> Any:
 
 def cmd_billing_run(settings: Settings, args: argparse.Namespace) -> None:
     from api.services import Services
-    from billing.invoicing.run import run_billing
+    from billing.access.caller import Caller
+    from billing.invoicing.run import run_billing_as
     services = Services.build(settings)
     report = with_database(
-        settings, lambda: run_billing(args.as_of, policy=services.billing_policy, gateway=services.payment_gateway)
+        settings, lambda: run_billing_as(
+            Caller.operator(), args.as_of, services.billing_policy, services.payment_gateway, services.clock
+        )
     )
+    holds = [{"subscription": _global_id("Subscription", h.subscription_id), "reason": h.reason.value}
+             for h in report.held]
     print(json.dumps({
-        "as_of": report.as_of.isoformat(), "issued": report.issued, "held_subscriptions": [_global_id("Subscription", s) for s in report.held],
+        "as_of": report.as_of.isoformat(), "issued": report.issued,
+        "held_subscriptions": [hold["subscription"] for hold in holds], "holds": holds,
         "declined": report.declined, "claimed_elsewhere": report.claimed_elsewhere,
     }))
+
+
+def _add_usage_commands(sub: Any) -> None:
+    usage = sub.add_parser("usage", help="usage records").add_subparsers(dest="action", required=True)
+    imports = usage.add_parser(
+        "import", help="record consumption from a CSV file (line_id,used_on,list_amount,idempotency_key); "
+        "prints a JSON summary, exits 1 if any row was rejected",
+    )
+    imports.add_argument("file", type=Path, help="the CSV file, with a header row")
+    imports.set_defaults(handler=cmd_usage_import)
+
+
+def cmd_usage_import(settings: Settings, args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from api.usage_import import ImportFileError, count_rows, import_usage
+    from billing.access.caller import Caller
+
+    if not args.file.is_file():
+        raise CommandError(f"no such file: {args.file}")
+    with Progress(console=Console(stderr=True), disable=not sys.stdout.isatty(), transient=True) as bar:
+        task = bar.add_task("importing usage", total=count_rows(args.file))
+        try:
+            summary = with_database(
+                settings, lambda: import_usage(args.file, Caller.operator(), lambda n: bar.advance(task, n))
+            )
+        except ImportFileError as exc:
+            raise CommandError(str(exc)) from None
+    print(json.dumps(summary.as_json(), ensure_ascii=False))
+    return 1 if summary.rejected else 0
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from api.oauth.store import create_client
 from api.services import Services
 from billing.access.caller import SCOPE_ADMIN, SCOPE_BILLING_WRITE, Caller
 from billing.accounts import add_member, create_account
-from billing.clock import today_utc
 from billing.invoicing.orders import (
     LineRequest,
     OrderRequest,
@@ -74,7 +73,7 @@ async def load_demo_data(services: Services, today: date | None = None) -> list[
         report.append("partner client already there (create another with 'portal clients create')")
     report.append(await _demo_invoice_payment(account.id, services.invoice_fees))
     report.extend(
-        await _demo_subscription(account.id, services.billing_policy, services.payment_gateway, today or today_utc())
+        await _demo_subscription(account.id, services.billing_policy, services.payment_gateway, today or services.clock.today())
     )
     return report
 

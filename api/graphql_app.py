@@ -41,6 +41,7 @@ class PortalGraphQL(GraphQL):
             payment_gateway=services.payment_gateway,
             invoice_fees=services.invoice_fees,
             billing_policy=services.billing_policy,
+            clock=services.clock,
         )
 
 

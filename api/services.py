@@ -15,6 +15,7 @@ from api.oauth.keys import SigningKey, load_signing_key
 from api.oauth.server import PortalAuthorizationServer
 from api.oauth.validation import AccessTokenValidator
 from api.settings import Settings
+from billing.clock import Clock
 from billing.payment_settings.applications import InvoiceFees
 from billing.payment_settings.gateway import PaymentGateway, TestGateway
 from billing.policy import BillingPolicy
@@ -29,6 +30,7 @@ class Services:
     validator: AccessTokenValidator
     billing_policy: BillingPolicy
     invoice_fees: InvoiceFees
+    clock: Clock = field(default_factory=Clock)
     payment_gateway: PaymentGateway = field(default_factory=TestGateway)
 
     @classmethod
@@ -41,7 +43,11 @@ class Services:
         server = PortalAuthorizationServer(settings.issuer, settings.audience, key, settings.token_ttl_seconds)
         issuer_keys = IssuerKeys(settings.issuer, key, settings.trusted_issuers)
         validator = AccessTokenValidator(issuer_keys, settings.audience, store.is_revoked)
-        return cls(settings, key, server, issuer_keys, validator, billing_policy(settings), invoice_fees(settings))
+        clock = Clock(fixed=settings.clock, simulation_allowed=not settings.is_production)
+        return cls(
+            settings, key, server, issuer_keys, validator, billing_policy(settings), invoice_fees(settings),
+            clock=clock, payment_gateway=TestGateway(today=clock.today),
+        )
 
     async def aclose(self) -> None:
         await self.issuer_keys.aclose()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -67,6 +68,7 @@ class Settings:
     card_countries: tuple[str, ...] = ("US", "CA", "GB", "AU", "SG")
     issuer_name: str = "Billing Portal K.K."
     issuer_registration_number: str | None = "T7000012050002"
+    clock: date | None = None
 
     @property
     def is_production(self) -> bool:
@@ -115,7 +117,10 @@ class Settings:
             issuer_registration_number=reader.text(
                 "PORTAL_ISSUER_REGISTRATION_NUMBER", cls.issuer_registration_number or ""
             ) or None,
+            clock=reader.day("PORTAL_CLOCK"),
         )
+        if settings.is_production and settings.clock is not None:
+            raise SettingsError("PORTAL_CLOCK", "cannot be set in production: the service runs on the real date")
         if settings.is_production and not settings.issuer.startswith("https://"):
             raise SettingsError("PORTAL_ISSUER", "must be an https:// URL in production")
         return settings
@@ -135,6 +140,16 @@ class _Reader:
 
     def text(self, name: str, default: str) -> str:
         return self._raw(name) or default
+
+    def day(self, name: str) -> date | None:
+        """A date ``YYYY-MM-DD`` (unset or empty: None)."""
+        raw = self._raw(name)
+        if raw is None:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise SettingsError(name, f"must be a date YYYY-MM-DD, not {raw!r}") from None
 
     def countries(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
         """Comma-separated ISO 3166 two-letter codes (unset or empty: the default)."""

@@ -18,6 +18,7 @@ holds each kind's fields and templates.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ from billing.access.caller import Caller
 from billing.access.rules import require_staff
 from billing.errors import BusinessError, ErrorCode
 from kit.money import Money
+from models.accounts import Member, Role
 from models.coverage import Coverage
 from models.invoice_profile import InvoiceApplication, InvoiceProfile, Language
 from models.invoices import Invoice
@@ -33,6 +35,7 @@ from models.outbox import OutboxMessage
 from models.payment import PaymentMethod, PaymentSettings
 from notifications.kinds import (
     BILLING_EMAIL_CHANGED,
+    BILLING_HELD_NO_PAYMENT_METHOD,
     CARD_PAYMENT_FAILED,
     INVOICE_APPLICATION_DECIDED,
     INVOICE_HELD_FOR_PO,
@@ -63,6 +66,16 @@ class Payer:
     account_name: str
     settings: PaymentSettings | None
     profile: InvoiceProfile | None
+
+    @property
+    def can_pay(self) -> bool:
+        """True when the coverage has a payment method: a card, or an invoice profile
+        (its own or merged). Without one nothing may be billed to it."""
+        if self.settings is None:
+            return False
+        if self.settings.payment_method == PaymentMethod.CREDIT_CARD:
+            return self.settings.card_reference is not None
+        return self.settings.payment_method == PaymentMethod.INVOICE and self.profile is not None
 
     @property
     def card_reference(self) -> str | None:
@@ -109,29 +122,47 @@ async def load_payer(account_id: uuid.UUID, coverage: Coverage, account_name: st
     return Payer(coverage, account_id, account_name, settings, profile)
 
 
+async def load_payers(keys: Sequence[tuple[uuid.UUID, Coverage]]) -> list[Payer]:
+    """The payers of several (account, coverage) pairs, in order, in two queries
+    (their account names are not loaded: for reading ``can_pay``)."""
+    accounts = list({account_id for account_id, _ in keys})
+    settings = {(row.account_id, row.coverage): row for row in await PaymentSettings.filter(account_id__in=accounts)}
+    profile_ids = [row.invoice_profile_id for row in settings.values() if row.invoice_profile_id is not None]
+    profiles = {row.id: row for row in await InvoiceProfile.filter(id__in=profile_ids)}
+    payers = []
+    for account_id, coverage in keys:
+        row = settings.get((account_id, coverage))
+        profile = profiles.get(row.invoice_profile_id) if row is not None and row.invoice_profile_id else None
+        payers.append(Payer(coverage, account_id, "", row, profile))
+    return payers
+
+
 def issued_email_key(invoice_id: int) -> str:
     """The dedup key of an invoice's one "issued" email (also how it is found again)."""
     return f"invoice:{invoice_id}:issued"
 
 
-async def invoice_issued(invoice: Invoice, payer: Payer) -> None:
-    """One email per invoice, with number, total, due date and PO number."""
+async def invoice_issued(invoice: Invoice, payer: Payer, totals: Sequence[tuple[Coverage, Money]]) -> None:
+    """One email per invoice, with number, due date, PO number and the total of each
+    coverage's currency (two on an invoice of merged coverages)."""
     await payer.send(
         INVOICE_ISSUED,
         {
-            "invoice_number": invoice.number, "total": Money(invoice.total, invoice.coverage.currency),
-            "due_date": invoice.due_date, "po_number": invoice.po_number, "coverage": invoice.coverage.value,
+            "invoice_number": invoice.number, "total": totals[0][1],
+            "other_total": totals[1][1] if len(totals) > 1 else None,
+            "due_date": invoice.due_date, "po_number": invoice.po_number,
+            "coverage": ", ".join(coverage.value for coverage, _ in totals),
         },
         dedup_key=issued_email_key(invoice.id), language=invoice.language,
     )
 
 
-async def card_payment_failed(invoice: Invoice, payer: Payer, error_code: str) -> None:
+async def card_payment_failed(invoice: Invoice, payer: Payer, error_code: str, total: Money) -> None:
     """The card charge of an issued invoice was declined."""
     await payer.send(
         CARD_PAYMENT_FAILED,
         {
-            "invoice_number": invoice.number, "total": Money(invoice.total, invoice.coverage.currency),
+            "invoice_number": invoice.number, "total": total,
             "error_code": error_code, "coverage": invoice.coverage.value,
         },
         dedup_key=f"invoice:{invoice.id}:card-failed", language=invoice.language,
@@ -148,6 +179,34 @@ async def invoice_held_for_po(subscription: Subscription, payer: Payer) -> None:
         INVOICE_HELD_FOR_PO,
         {"subscription": f"SUB-{subscription.id:06d}", "coverage": subscription.coverage.value},
         dedup_key=hold_notice_key(subscription),
+    )
+
+
+def payment_method_hold_key(subscription: Subscription, payer: Payer) -> str:
+    """Once per hold: a new key when the coverage's payment settings change."""
+    changed = payer.settings.updated_at.isoformat() if payer.settings is not None else "never-set"
+    return f"subscription:{subscription.id}:no-payment-method:{changed}"
+
+
+async def billing_held_no_payment_method(subscription: Subscription, payer: Payer) -> None:
+    """Tell the account's owners (those with an email on file) that nothing can be
+    invoiced on the coverage until it has a payment method."""
+    owners = await Member.filter(account_id=subscription.account_id, role=Role.OWNER, email__not_isnull=True)
+    addresses = sorted({owner.email for owner in owners if owner.email})
+    if not addresses:
+        return
+    await enqueue(
+        BILLING_HELD_NO_PAYMENT_METHOD,
+        to=addresses,
+        cc=[],
+        language=default_language(subscription.coverage).value,
+        data={
+            "company_name": payer.account_name,
+            "subscription": f"SUB-{subscription.id:06d}",
+            "coverage": subscription.coverage.value,
+        },
+        dedup_key=payment_method_hold_key(subscription, payer),
+        account_id=subscription.account_id,
     )
 
 

@@ -36,12 +36,17 @@ class ErrorCode(Enum):
     # invoicing (orders, invoices)
     CREDIT_CARD_REQUIRED = "CREDIT_CARD_REQUIRED"
     INVOICE_NOT_OPEN = "INVOICE_NOT_OPEN"
+    NO_PAYMENT_METHOD = "NO_PAYMENT_METHOD"
+    AS_OF_NOT_TODAY = "AS_OF_NOT_TODAY"
     # usage (overage, bursting)
     LINE_NOT_ACTIVE = "LINE_NOT_ACTIVE"
     OUTSIDE_TERM = "OUTSIDE_TERM"
     NOT_BURSTABLE = "NOT_BURSTABLE"
     BURST_LIMIT = "BURST_LIMIT"
     USAGE_ALREADY_INVOICED = "USAGE_ALREADY_INVOICED"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    NOT_AFTER_TERM = "NOT_AFTER_TERM"
+    NO_LIST_PRICE = "NO_LIST_PRICE"
 
     @property
     def description(self) -> str:
@@ -79,11 +84,21 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
         "A GLOBAL order under the card threshold in a card country must be paid by card, and the coverage does not."
     ),
     ErrorCode.INVOICE_NOT_OPEN: "The invoice is no longer ISSUED: it is already PAID or VOID.",
+    ErrorCode.NO_PAYMENT_METHOD: (
+        "The coverage has no payment method (a card, or an approved invoice profile of its own or merged): "
+        "nothing can be billed to it."
+    ),
+    ErrorCode.AS_OF_NOT_TODAY: "A billing run issues invoices dated today: asOf must be omitted or today's date.",
     ErrorCode.LINE_NOT_ACTIVE: "The order line was not active (provisioned) on that day.",
     ErrorCode.OUTSIDE_TERM: "The day is outside the term of the line's subscription.",
     ErrorCode.NOT_BURSTABLE: "The line has no subscribed units and unit-hour price, so it cannot burst.",
     ErrorCode.BURST_LIMIT: "More units than bursting allows: at most twice the subscribed units.",
     ErrorCode.USAGE_ALREADY_INVOICED: "The month of that day is already invoiced; its usage is final.",
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: (
+        "The idempotency key was already used on this order line for a record with other values; nothing was recorded."
+    ),
+    ErrorCode.NOT_AFTER_TERM: "The hour is not after the term end: post-term use starts on the day after it.",
+    ErrorCode.NO_LIST_PRICE: "No list price is in force at that hour for the line's product and currency.",
 }
 
 

@@ -14,10 +14,11 @@ from models.oauth import IssuedToken, OAuthClient
 from models.orders import Order, OrderLine, Subscription
 from models.outbox import OutboxMessage, OutboxStatus
 from models.payment import PaymentSettings
-from models.usage import BurstRecord, UsageRecord
+from models.prices import ListPrice
+from models.usage import BurstRecord, PostTermRecord, UsageRecord
 
 __all__ = ["Account", "IssuedToken", "Member", "OAuthClient", "Role"]
 __all__ += ["InvoiceApplication", "InvoiceProfile", "PaymentSettings", "ProfileChange"]
 __all__ += ["OutboxMessage", "OutboxStatus"]
 __all__ += ["BilledCharge", "Invoice", "InvoiceCounter", "InvoiceLine", "InvoiceTax", "Order", "OrderLine", "Subscription"]
-__all__ += ["BurstRecord", "UsageRecord"]
+__all__ += ["BurstRecord", "ListPrice", "PostTermRecord", "UsageRecord"]

@@ -44,6 +44,9 @@ class Member(Model):
     account_id: UUID
     subject = fields.CharField(max_length=255, db_index=True)
     role = fields.CharEnumField(Role, max_length=20)
+    # Where the service writes to this person about the account (e.g. billing held
+    # for want of a payment method); optional.
+    email = fields.CharField(max_length=254, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -90,6 +90,9 @@ class InvoiceProfile(_BillTo):
     )
     account_id: UUID
     version = fields.IntField(default=1)
+    # The coverage the profile was approved (or unmerged) for: merged invoices are
+    # numbered in its sequence. Null on profiles from before it was recorded.
+    home_coverage = fields.CharEnumField(Coverage, max_length=10, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now_add=True)
 

@@ -34,6 +34,10 @@ def _amount() -> fields.DecimalField[Decimal]:
     return fields.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS)
 
 
+def _optional_amount() -> fields.DecimalField[Decimal | None]:
+    return fields.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, null=True)
+
+
 class InvoiceCounter(Model):
     """The last number issued per coverage and year, locked to allocate the next."""
 
@@ -48,27 +52,33 @@ class InvoiceCounter(Model):
 
 
 class Invoice(Model):
+    """One issued invoice. An invoice of merged coverages bills the subscriptions of
+    both: its lines and taxes name their coverage, and ``subscription``, ``currency``
+    and the amounts are null when it has two currencies (each coverage group's
+    amounts are the sums of its lines and taxes). ``coverage`` is the sequence it
+    is numbered in."""
+
     id = fields.IntField(primary_key=True)
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "portal.Account", related_name="invoices", on_delete=fields.RESTRICT
     )
     account_id: UUID
-    subscription: fields.ForeignKeyRelation[Subscription] = fields.ForeignKeyField(
-        "portal.Subscription", related_name="invoices", db_index=True, on_delete=fields.RESTRICT
+    subscription: fields.ForeignKeyNullableRelation[Subscription] = fields.ForeignKeyField(
+        "portal.Subscription", related_name="invoices", db_index=True, on_delete=fields.RESTRICT, null=True
     )
-    subscription_id: int
+    subscription_id: int | None
     coverage = fields.CharEnumField(Coverage, max_length=10)
     number = fields.CharField(max_length=32, db_index=True)
     year = fields.SmallIntField()
     sequence = fields.IntField()
     issue_date = fields.DateField()
     due_date = fields.DateField()
-    currency = fields.CharField(max_length=3)
+    currency = fields.CharField(max_length=3, null=True)
     payment_terms = fields.CharEnumField(PaymentTerms, max_length=16)
     po_number = fields.CharField(max_length=100, null=True)
-    subtotal = _amount()
-    tax_total = _amount()
-    total = _amount()
+    subtotal = _optional_amount()
+    tax_total = _optional_amount()
+    total = _optional_amount()
     bill_to: fields.JSONField[dict[str, Any]] = fields.JSONField()
     issuer: fields.JSONField[dict[str, str | None]] = fields.JSONField()
     language = fields.CharField(max_length=2)
@@ -103,6 +113,10 @@ class InvoiceLine(Model):
     kind = fields.CharEnumField(
         ChargeKind, max_length=10, default=ChargeKind.RECURRING, db_default=ChargeKind.RECURRING.value
     )
+    # The coverage whose subscription this line bills (null on lines issued before
+    # merged invoices existed: the invoice's coverage) and that subscription's PO.
+    coverage = fields.CharEnumField(Coverage, max_length=10, null=True)
+    po_number = fields.CharField(max_length=100, null=True)
 
     class Meta:
         table = "invoice_lines"
@@ -118,6 +132,7 @@ class InvoiceTax(Model):
     rate = fields.DecimalField(max_digits=5, decimal_places=4)
     taxable_amount = _amount()
     tax_amount = _amount()
+    coverage = fields.CharEnumField(Coverage, max_length=10, null=True)  # null: the invoice's coverage
 
     class Meta:
         table = "invoice_taxes"

@@ -58,11 +58,12 @@ class TaxCategory(Enum):
 class ChargeKind(Enum):
     """What a billed charge is for: the recurring price of a period, or a month's
     usage billed in arrears (overage beyond the commitment, bursting above the
-    subscribed units)."""
+    subscribed units, use continued after the term end)."""
 
     RECURRING = "RECURRING"
     OVERAGE = "OVERAGE"
     BURSTING = "BURSTING"
+    POST_TERM = "POST_TERM"
 
 
 class InvoiceStatus(str, Enum):

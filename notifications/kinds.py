@@ -71,6 +71,7 @@ BILLING_EMAIL_CHANGED = "billing_email_changed"
 INVOICE_APPLICATION_DECIDED = "invoice_application_decided"
 CARD_PAYMENT_FAILED = "card_payment_failed"
 INVOICE_HELD_FOR_PO = "invoice_held_for_po"
+BILLING_HELD_NO_PAYMENT_METHOD = "billing_held_no_payment_method"
 
 KINDS: dict[str, dict[str, FieldSpec]] = {
     # An invoice was issued: to the profile's billing email with its CCs.
@@ -78,6 +79,7 @@ KINDS: dict[str, dict[str, FieldSpec]] = {
         "company_name": required(TEXT),
         "invoice_number": required(TEXT),
         "total": required(MONEY),
+        "other_total": optional(MONEY),  # the second currency's total, on an invoice of merged coverages
         "due_date": required(DATE),
         "po_number": optional(TEXT),
         "coverage": required(TEXT),
@@ -111,5 +113,10 @@ KINDS: dict[str, dict[str, FieldSpec]] = {
         "subscription": required(TEXT),
         "coverage": required(TEXT),
     },
+    # A coverage has no payment method, so its subscription's invoice is held: to the account's owners.
+    BILLING_HELD_NO_PAYMENT_METHOD: {
+        "company_name": required(TEXT),
+        "subscription": required(TEXT),
+        "coverage": required(TEXT),
+    },
 }
-

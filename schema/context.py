@@ -9,6 +9,7 @@ from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
 from billing.access.caller import Caller
+from billing.clock import Clock
 from billing.payment_settings.applications import InvoiceFees
 from billing.payment_settings.gateway import PaymentGateway
 from billing.policy import BillingPolicy
@@ -23,6 +24,7 @@ class Context:
     payment_gateway: PaymentGateway
     invoice_fees: InvoiceFees
     billing_policy: BillingPolicy
+    clock: Clock
     loaders: Loaders = field(default_factory=Loaders)
 
 

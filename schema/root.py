@@ -17,6 +17,7 @@ from schema.orders.queries import OrderQueries
 from schema.payment.mutations import PaymentMutations
 from schema.payment.queries import PaymentQueries
 from schema.usage.mutations import UsageMutations
+from schema.usage.queries import UsageQueries
 from schema.viewer.queries import ViewerQueries
 
 
@@ -35,7 +36,7 @@ class NodeQueries:
 
 
 @strawberry.type(description="Everything a caller can read.")
-class Query(ViewerQueries, NodeQueries, PaymentQueries, OrderQueries, InvoiceQueries):
+class Query(ViewerQueries, NodeQueries, PaymentQueries, OrderQueries, UsageQueries, InvoiceQueries):
     pass
 
 

@@ -30,6 +30,14 @@ class ChargeOutcome:
     error_code: str | None = None
 
 
+def charged_amount(invoice: Invoice) -> Money:
+    """What a card pays for ``invoice``. Only an invoice of one coverage is paid by
+    card (merged coverages pay by invoice), so it has one currency and a total."""
+    if invoice.total is None or invoice.currency is None:
+        raise ValueError(f"invoice {invoice.number} has several currencies; it cannot be charged to a card")
+    return Money(invoice.total, Currency(invoice.currency))
+
+
 async def pending_card_invoices() -> list[int]:
     rows = await Invoice.filter(charge_state=ChargeState.PENDING).order_by("id").values_list("id")
     return [invoice_id for (invoice_id,) in rows]
@@ -43,8 +51,7 @@ async def charge_invoice(gateway: PaymentGateway, invoice_id: int) -> ChargeOutc
     if settings is None or settings.card_reference is None:
         result = ChargeResult(False, error_code="NO_CARD")
     else:
-        amount = Money(invoice.total, Currency(invoice.currency))
-        result = await gateway.charge(settings.card_reference, amount, idempotency_key=invoice.number)
+        result = await gateway.charge(settings.card_reference, charged_amount(invoice), idempotency_key=invoice.number)
     return await _record(invoice_id, result)
 
 
@@ -69,4 +76,4 @@ async def _mark_card_in_error(invoice: Invoice, code: str) -> None:
     await record_card_error(invoice.account_id, invoice.coverage, code)
     account = await Account.get(id=invoice.account_id)
     payer = await customer_mail.load_payer(invoice.account_id, invoice.coverage, account.name)
-    await customer_mail.card_payment_failed(invoice, payer, code)
+    await customer_mail.card_payment_failed(invoice, payer, code, charged_amount(invoice))

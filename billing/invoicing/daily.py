@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from datetime import date
 
-from billing.clock import today_utc
+from billing.clock import Clock
 from billing.invoicing.run import RunReport, run_billing
 from billing.payment_settings.gateway import PaymentGateway
 from billing.policy import BillingPolicy
@@ -28,18 +27,18 @@ class DailyBilling:
         policy: BillingPolicy,
         gateway: PaymentGateway,
         *,
-        today: Callable[[], date] = today_utc,
+        clock: Clock | None = None,
         tick_seconds: float = DEFAULT_TICK_SECONDS,
     ) -> None:
         self.policy = policy
         self.gateway = gateway
-        self.today = today
+        self.clock = clock or Clock()
         self.tick_seconds = tick_seconds
         self.last_run: date | None = None
 
     async def tick(self) -> RunReport | None:
         """Run billing for today unless today's run already succeeded."""
-        today = self.today()
+        today = self.clock.today()
         if self.last_run == today:
             return None
         try:

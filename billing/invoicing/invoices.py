@@ -4,7 +4,10 @@ staff's payment and void of an invoice."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from tortoise.queryset import QuerySet
@@ -12,15 +15,59 @@ from tortoise.transactions import in_transaction
 
 from billing.access.caller import INVOICE_READ_SCOPES, Caller
 from billing.access.rules import readable, require_staff
-from billing.clock import today_utc
 from billing.errors import BusinessError, ErrorCode
 from billing.rules.invoice_status import DisplayStatus
+from kit.money import Currency, Money, from_minor_units, to_minor_units
 from models.coverage import Coverage
-from models.invoices import Invoice
+from models.invoices import Invoice, InvoiceLine, InvoiceTax
 from models.orders import OrderLine, Subscription
 from models.terms import InvoiceStatus
 
 MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class InvoiceGroup:
+    """The lines and taxes of one coverage on an invoice, with that currency's amounts."""
+
+    coverage: Coverage
+    lines: list[InvoiceLine]
+    taxes: list[InvoiceTax]
+    subtotal: Money
+    tax_total: Money
+
+    @property
+    def currency(self) -> Currency:
+        return self.coverage.currency
+
+    @property
+    def total(self) -> Money:
+        return self.subtotal + self.tax_total
+
+
+def invoice_groups(invoice: Invoice, lines: Sequence[InvoiceLine], taxes: Sequence[InvoiceTax]) -> list[InvoiceGroup]:
+    """An invoice's lines and taxes by coverage (the numbering coverage first), with
+    each currency's subtotal, tax and total. Lines and taxes issued before invoices
+    could bill two coverages name none: they are the invoice's coverage."""
+    def coverage_of(row: InvoiceLine | InvoiceTax) -> Coverage:
+        return row.coverage or invoice.coverage
+
+    coverages = sorted({coverage_of(row) for row in lines}, key=lambda c: (c is not invoice.coverage, c.value))
+    groups = []
+    for coverage in coverages:
+        mine = [row for row in lines if coverage_of(row) is coverage]
+        mine_taxes = [row for row in taxes if coverage_of(row) is coverage]
+        currency = coverage.currency
+        groups.append(InvoiceGroup(
+            coverage, mine, mine_taxes,
+            Money(_minor_sum((row.amount for row in mine), currency), currency),
+            Money(_minor_sum((row.tax_amount for row in mine_taxes), currency), currency),
+        ))
+    return groups
+
+
+def _minor_sum(amounts: Iterable[Decimal], currency: Currency) -> Decimal:
+    return from_minor_units(sum(to_minor_units(amount, currency) for amount in amounts), currency)
 
 
 def _status_filter(status: DisplayStatus, today: date) -> dict[str, Any]:
@@ -36,12 +83,15 @@ def invoices_query(
     caller: Caller, *, account_id: uuid.UUID | None = None, coverage: Coverage | None = None,
     status: DisplayStatus | None = None, today: date | None = None,
 ) -> QuerySet[Invoice]:
-    """The invoices ``caller`` may read (staff: of ``account_id``, or all)."""
+    """The invoices ``caller`` may read (staff: of ``account_id``, or all); ``status``
+    as shown on ``today`` (the service's clock)."""
     query = readable(Invoice.all(), caller, scopes=INVOICE_READ_SCOPES, account_id=account_id)
     if coverage is not None:
         query = query.filter(coverage=coverage)
     if status is not None:
-        query = query.filter(**_status_filter(status, today or today_utc()))
+        if today is None:
+            raise ValueError("reading invoices by status needs today's date from the service's clock")
+        query = query.filter(**_status_filter(status, today))
     return query
 
 

@@ -1,10 +1,19 @@
-"""Issuing one invoice for what is due on one subscription, inside the caller's
-transaction: number, bill-to snapshot, lines, taxes, due date, ledger rows and
-the email in the outbox. Either all of it is written or none."""
+"""Issuing one invoice, inside the caller's transaction: number, bill-to snapshot,
+lines, taxes, due date, ledger rows and the email in the outbox. Either all of it
+is written or none.
+
+An invoice bills one or more *parts*: what one subscription owes in this run. It
+has one part, except for coverages that pay through one merged invoice profile:
+then it bills every due subscription of both coverages. Its lines are grouped by
+coverage, and each coverage (so each currency) has its own subtotal, tax per rate
+and total; amounts are never converted between currencies. The invoice itself
+has one number, one bill-to, one due date and one email.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -14,80 +23,140 @@ from billing.invoicing.numbers import allocate_number
 from billing.policy import BillingPolicy
 from billing.rules.payment_terms import due_date
 from billing.rules.recurring_charges import ChargeKind, DueCharge
-from billing.rules.tax import compute_taxes, total_tax
-from kit.money import Currency, from_minor_units, to_minor_units
+from billing.rules.tax import TaxBreakdown, compute_taxes, total_tax
+from kit.money import Currency, Money, from_minor_units, to_minor_units
 from models.coverage import Coverage
 from models.invoices import BilledCharge, ChargeState, Invoice, InvoiceLine, InvoiceTax
 from models.orders import OrderLine, Subscription, order_number
+from models.terms import PaymentTerms
 
 TAXED_COVERAGES = frozenset({Coverage.JP})
 
 
-def _sum(amounts: Sequence[Decimal], currency: Currency) -> Decimal:
-    return from_minor_units(sum(to_minor_units(a, currency) for a in amounts), currency)
+@dataclass(frozen=True)
+class InvoicePart:
+    """What one subscription owes on an invoice: its due charges (not empty) and
+    its order lines by id."""
+
+    subscription: Subscription
+    charges: Sequence[DueCharge]
+    lines: Mapping[int, OrderLine]
+
+
+@dataclass(frozen=True)
+class CoverageGroup:
+    """The lines of one coverage on an invoice, with that currency's amounts."""
+
+    coverage: Coverage
+    parts: tuple[InvoicePart, ...]
+    taxes: list[TaxBreakdown]
+    subtotal: Money
+    tax_total: Money
+
+    @property
+    def total(self) -> Money:
+        return self.subtotal + self.tax_total
+
+
+def _sum(amounts: Sequence[Decimal], currency: Currency) -> Money:
+    return Money(from_minor_units(sum(to_minor_units(a, currency) for a in amounts), currency), currency)
+
+
+def coverage_groups(parts: Sequence[InvoicePart], policy: BillingPolicy, first: Coverage) -> list[CoverageGroup]:
+    """The parts grouped by coverage, ``first`` first; tax once per rate per group."""
+    groups = []
+    for coverage in sorted({p.subscription.coverage for p in parts}, key=lambda c: (c is not first, c.value)):
+        mine = tuple(p for p in parts if p.subscription.coverage is coverage)
+        currency = coverage.currency
+        charges = [(c, p.lines[c.line_id]) for p in mine for c in p.charges]
+        taxes = compute_taxes(
+            [(c.amount, line.tax_category) for c, line in charges], currency, policy.tax_rounding,
+            taxed=coverage in TAXED_COVERAGES,
+        )
+        subtotal = _sum([c.amount for c, _ in charges], currency)
+        groups.append(CoverageGroup(coverage, mine, taxes, subtotal, Money(total_tax(taxes, currency), currency)))
+    return groups
+
+
+def _terms_and_due_date(parts: Sequence[InvoicePart], as_of: date) -> tuple[PaymentTerms, date]:
+    """The earliest due date the parts' payment terms give (paying by it honours
+    every subscription's terms), and the terms that give it."""
+    terms = {p.subscription.payment_terms for p in parts}
+    return min(((t, due_date(as_of, t)) for t in terms), key=lambda pair: (pair[1], pair[0].value))
+
+
+def _common_po(parts: Sequence[InvoicePart]) -> str | None:
+    """The PO number of the invoice: the parts' PO when they share one (each line
+    carries its own subscription's PO in any case)."""
+    numbers = {p.subscription.po_number for p in parts}
+    return numbers.pop() if len(numbers) == 1 else None
 
 
 async def issue_invoice(
-    subscription: Subscription,
-    charges: Sequence[DueCharge],
-    lines: dict[int, OrderLine],
-    payer: Payer,
-    as_of: date,
-    policy: BillingPolicy,
+    parts: Sequence[InvoicePart], payer: Payer, as_of: date, policy: BillingPolicy, *, numbered_in: Coverage
 ) -> Invoice:
-    """Write the invoice for ``charges`` (not empty). Call inside a transaction
-    holding the subscription's lock."""
-    coverage = subscription.coverage
-    currency = coverage.currency
-    amounts = [c.amount for c in charges]
-    taxes = compute_taxes(
-        [(c.amount, lines[c.line_id].tax_category) for c in charges], currency, policy.tax_rounding,
-        taxed=coverage in TAXED_COVERAGES,
-    )
-    subtotal = _sum(amounts, currency)
-    tax_total = total_tax(taxes, currency)
-    number, sequence = await allocate_number(coverage, as_of.year)
+    """Write the invoice for ``parts`` (not empty), numbered in ``numbered_in``'s
+    sequence. Call inside a transaction holding the parts' subscription locks."""
+    groups = coverage_groups(parts, policy, numbered_in)
+    single = groups[0] if len(groups) == 1 else None
+    terms, due = _terms_and_due_date(parts, as_of)
+    number, sequence = await allocate_number(numbered_in, as_of.year)
     invoice = await Invoice.create(
-        account_id=subscription.account_id, subscription_id=subscription.id, coverage=coverage,
-        number=number, year=as_of.year, sequence=sequence, issue_date=as_of,
-        due_date=due_date(as_of, subscription.payment_terms), currency=currency.value,
-        payment_terms=subscription.payment_terms, po_number=subscription.po_number,
-        subtotal=subtotal, tax_total=tax_total, total=subtotal + tax_total,
+        account_id=parts[0].subscription.account_id,
+        subscription_id=parts[0].subscription.id if len(parts) == 1 else None,
+        coverage=numbered_in, number=number, year=as_of.year, sequence=sequence, issue_date=as_of,
+        due_date=due, payment_terms=terms, po_number=_common_po(parts),
+        currency=single.subtotal.currency.value if single else None,
+        subtotal=single.subtotal.amount if single else None,
+        tax_total=single.tax_total.amount if single else None,
+        total=single.total.amount if single else None,
         bill_to=payer.bill_to(), issuer=policy.issuer(), language=payer.language(),
-        charge_state=ChargeState.PENDING if payer.card_reference else ChargeState.NONE,
+        charge_state=ChargeState.PENDING if payer.card_reference and single else ChargeState.NONE,
     )
-    await InvoiceLine.bulk_create([_invoice_line(invoice, i, c, lines[c.line_id]) for i, c in enumerate(charges)])
+    await InvoiceLine.bulk_create([
+        _invoice_line(invoice, position, group.coverage, part.subscription, charge, part.lines[charge.line_id])
+        for position, (group, part, charge) in enumerate(
+            (group, part, charge) for group in groups for part in group.parts for charge in part.charges
+        )
+    ])
     await InvoiceTax.bulk_create([
-        InvoiceTax(invoice=invoice, category=t.category, rate=t.rate, taxable_amount=t.taxable_amount,
-                   tax_amount=t.tax_amount)
-        for t in taxes
+        InvoiceTax(invoice=invoice, coverage=group.coverage, category=t.category, rate=t.rate,
+                   taxable_amount=t.taxable_amount, tax_amount=t.tax_amount)
+        for group in groups for t in group.taxes
     ])
     # The unique (order_line, kind, period_start) key refuses a second bill for a
     # period, whatever the code above decided: the whole invoice then rolls back.
     await BilledCharge.bulk_create([
         BilledCharge(order_line_id=c.line_id, kind=c.kind, period_start=c.period_start, invoice=invoice)
-        for c in charges
+        for part in parts for c in part.charges
     ])
-    await customer_mail.invoice_issued(invoice, payer)
+    await customer_mail.invoice_issued(invoice, payer, [(group.coverage, group.total) for group in groups])
     return invoice
 
 
-def _invoice_line(invoice: Invoice, position: int, charge: DueCharge, line: OrderLine) -> InvoiceLine:
+def _invoice_line(
+    invoice: Invoice, position: int, coverage: Coverage, subscription: Subscription, charge: DueCharge,
+    line: OrderLine,
+) -> InvoiceLine:
     product, description = charge_wording(charge.kind, line)
     return InvoiceLine(
         invoice=invoice, position=position, order_number=order_number(line.order_id), product=product,
         description=description, period_start=charge.service.start, period_end=charge.service.end,
-        amount=charge.amount, tax_category=line.tax_category, kind=charge.kind,
+        amount=charge.amount, tax_category=line.tax_category, kind=charge.kind, coverage=coverage,
+        po_number=subscription.po_number,
     )
 
 
 _PRODUCT_LENGTH = 100
-_SUFFIX = {ChargeKind.OVERAGE: " — overage", ChargeKind.BURSTING: " — bursting"}
+_SUFFIX = {
+    ChargeKind.OVERAGE: " — overage", ChargeKind.BURSTING: " — bursting", ChargeKind.POST_TERM: " — after the term",
+}
 
 
 def charge_wording(kind: ChargeKind, line: OrderLine) -> tuple[str, str]:
     """The invoice line's product and description: the order line's own for a
-    recurring charge; ``"<product> — overage"`` / ``"— bursting"`` for usage."""
+    recurring charge; ``"<product> — overage"`` / ``"— bursting"`` / ``"— after the
+    term"`` for usage."""
     if kind is ChargeKind.RECURRING:
         return line.product, line.description
     suffix = _SUFFIX[kind]
@@ -95,4 +164,6 @@ def charge_wording(kind: ChargeKind, line: OrderLine) -> tuple[str, str]:
     if kind is ChargeKind.OVERAGE:
         discount = (line.discount_rate * 100).normalize()
         return product, f"Usage beyond the monthly commitment, at list price less {discount:f} %"
+    if kind is ChargeKind.POST_TERM:
+        return product, "Hourly use after the term end, at the list price in force at each hour"
     return product, f"Hourly use above {line.subscribed_units} subscribed units, at list price per unit-hour"

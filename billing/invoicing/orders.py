@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from tortoise.transactions import in_transaction
 
+from billing import customer_mail
 from billing.access.caller import Caller
 from billing.access.rules import require_staff
 from billing.errors import BusinessError, ErrorCode, FieldError
@@ -165,6 +166,18 @@ async def _check_card_rule(request: OrderRequest, subscription: Subscription, po
         )
 
 
+async def _require_payment_method(account: Account, coverage: Coverage) -> None:
+    """A coverage is billed only through a payment method: refuse an order whose
+    invoices would go to nobody."""
+    payer = await customer_mail.load_payer(account.id, coverage, account.name)
+    if not payer.can_pay:
+        raise BusinessError.single(
+            ErrorCode.NO_PAYMENT_METHOD,
+            f"{coverage.value} has no payment method: register a card or get invoice payment approved first.",
+            "coverage",
+        )
+
+
 @dataclass(frozen=True)
 class BookedOrder:
     order: Order
@@ -179,10 +192,12 @@ async def create_order(caller: Caller, request: OrderRequest, policy: BillingPol
     if errors:
         raise BusinessError(errors)
     async with in_transaction():
-        if not await Account.exists(id=request.account_id):
+        account = await Account.get_or_none(id=request.account_id)
+        if account is None:
             raise BusinessError.single(ErrorCode.NOT_FOUND, "No such account.", "accountId")
         subscription = await _subscription_for(request)
         await _check_card_rule(request, subscription, policy)
+        await _require_payment_method(account, request.coverage)
         order = await Order.create(subscription=subscription, booked_on=request.booked_on, created_by=caller.subject)
         lines = [
             OrderLine(order=order, subscription=subscription, position=index, product=line.product.strip(),

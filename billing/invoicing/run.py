@@ -1,31 +1,47 @@
-"""The billing run: issue everything due on one day, one subscription at a time.
+"""The billing run: issue everything due on one day, one billing unit at a time.
 
-Each subscription is billed in its own short transaction that first claims the
-subscription row (``FOR UPDATE SKIP LOCKED`` on PostgreSQL): two runs, or several
+A unit is one subscription, or, for an account whose two coverages pay through
+one merged invoice profile, every due subscription of that account: a merged
+group gets one invoice per run (lines grouped by coverage, one total per
+currency). Whether coverages are merged is read when the run bills them, so a
+period straddling a merge or an unmerge is billed on whichever invoice the run
+that reaches it issues; nothing issued before changes.
+
+Each unit is billed in its own short transaction that first claims its
+subscription rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL): two runs, or several
 worker processes sharing one run, never bill the same subscription at once, and
 the ledger's unique key stops a second bill for a period in any case. Card
 invoices are charged after their transaction has committed (never inside it).
+
+A subscription with charges due is held, not invoiced, when its coverage has no
+payment method (the account's owners are told once) or when it needs a PO and
+has neither a PO nor an exemption (the payer is told once).
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from enum import Enum
 
 from tortoise.transactions import in_transaction
 
 from billing import customer_mail
 from billing.access.caller import Caller
 from billing.access.rules import require_staff
+from billing.clock import Clock
+from billing.customer_mail import Payer
+from billing.errors import BusinessError, ErrorCode
 from billing.invoicing.card_charges import (
     ChargeOutcome,
     charge_invoice,
     pending_card_invoices,
 )
-from billing.invoicing.issue import issue_invoice
-from billing.invoicing.purchase_orders import is_held
+from billing.invoicing.holds import Hold, HoldReason, hold_reason
+from billing.invoicing.issue import InvoicePart, issue_invoice
+from billing.invoicing.prices import hourly_usage_values
 from billing.payment_settings.gateway import PaymentGateway
 from billing.policy import BillingPolicy
 from billing.rules.recurring_charges import (
@@ -38,38 +54,47 @@ from billing.rules.recurring_charges import (
 from billing.rules.usage_charges import (
     UsageLineFacts,
     due_usage_charges,
-    monthly_burst_unit_hours,
     monthly_usage,
 )
 from models.accounts import Account
+from models.coverage import Coverage
+from models.invoice_profile import InvoiceApplication, InvoiceProfile
 from models.invoices import BilledCharge, ChargeState, Invoice
 from models.orders import OrderLine, Subscription
-from models.usage import BurstRecord, UsageRecord
+from models.payment import PaymentSettings
+from models.usage import UsageRecord
 
 log = logging.getLogger("billing.run")
 
 
-class Outcome(Enum):
-    NOTHING_DUE = "NOTHING_DUE"
-    ISSUED = "ISSUED"
-    HELD = "HELD"
-    CLAIMED_ELSEWHERE = "CLAIMED_ELSEWHERE"
+@dataclass
+class UnitResult:
+    """What billing one unit did: the invoice issued (if any), the subscriptions
+    held, or that another worker holds the unit."""
+
+    invoice: Invoice | None = None
+    held: list[Hold] = field(default_factory=list)
+    claimed_elsewhere: bool = False
 
 
 @dataclass
 class RunReport:
-    """What one run did: invoice numbers issued, subscriptions held for a PO,
-    subscriptions another worker was billing, and the card charges made."""
+    """What one run did: invoice numbers issued, subscriptions held (and why),
+    units another worker was billing, and the card charges made."""
 
     as_of: date
     issued: list[str] = field(default_factory=list)
-    held: list[int] = field(default_factory=list)
+    held: list[Hold] = field(default_factory=list)
     claimed_elsewhere: int = 0
     charges: list[ChargeOutcome] = field(default_factory=list)
 
     @property
     def declined(self) -> list[str]:
         return [c.invoice_number for c in self.charges if c.state is ChargeState.DECLINED]
+
+    @property
+    def held_subscriptions(self) -> list[int]:
+        return [hold.subscription_id for hold in self.held]
 
 
 async def run_billing(as_of: date, *, policy: BillingPolicy, gateway: PaymentGateway) -> RunReport:
@@ -81,16 +106,14 @@ async def run_billing(as_of: date, *, policy: BillingPolicy, gateway: PaymentGat
     report = RunReport(as_of)
     for invoice_id in await pending_card_invoices():  # charges a dead process never made
         report.charges.append(await charge_invoice(gateway, invoice_id))
-    for subscription_id in await candidate_subscriptions(as_of):
-        outcome, invoice = await bill_subscription(subscription_id, as_of, policy)
-        if outcome is Outcome.ISSUED and invoice is not None:
-            report.issued.append(invoice.number)
-            if invoice.charge_state is ChargeState.PENDING:
-                report.charges.append(await charge_invoice(gateway, invoice.id))
-        elif outcome is Outcome.HELD:
-            report.held.append(subscription_id)
-        elif outcome is Outcome.CLAIMED_ELSEWHERE:
-            report.claimed_elsewhere += 1
+    for unit in await billing_units(as_of):
+        result = await bill_unit(unit, as_of, policy)
+        report.held += result.held
+        report.claimed_elsewhere += result.claimed_elsewhere
+        if result.invoice is not None:
+            report.issued.append(result.invoice.number)
+            if result.invoice.charge_state is ChargeState.PENDING:
+                report.charges.append(await charge_invoice(gateway, result.invoice.id))
     log.info("billing run %s: %d issued, %d held", as_of, len(report.issued), len(report.held))
     return report
 
@@ -101,27 +124,94 @@ async def candidate_subscriptions(as_of: date) -> list[int]:
     return sorted({subscription_id for (subscription_id,) in rows})
 
 
-async def bill_subscription(
-    subscription_id: int, as_of: date, policy: BillingPolicy
-) -> tuple[Outcome, Invoice | None]:
-    """Claim one subscription and issue what is due on it, in one transaction."""
+async def merged_accounts() -> set[uuid.UUID]:
+    """Accounts whose two coverages pay through one (merged) invoice profile."""
+    rows = await PaymentSettings.filter(invoice_profile_id__not_isnull=True).values_list(
+        "account_id", "invoice_profile_id"
+    )
+    coverages: dict[tuple[uuid.UUID, int], int] = defaultdict(int)
+    for account_id, profile_id in rows:
+        coverages[(account_id, profile_id)] += 1
+    return {account_id for (account_id, _), count in coverages.items() if count == len(Coverage)}
+
+
+async def billing_units(as_of: date) -> list[tuple[int, ...]]:
+    """The candidate subscriptions grouped into units: one subscription each, all of
+    a merged account's together; ordered by their first subscription id."""
+    candidates = await candidate_subscriptions(as_of)
+    if not candidates:
+        return []
+    merged = await merged_accounts()
+    units: dict[object, list[int]] = defaultdict(list)
+    for subscription_id, account_id in await Subscription.filter(id__in=candidates).values_list("id", "account_id"):
+        units[account_id if account_id in merged else subscription_id].append(subscription_id)
+    return sorted(tuple(sorted(ids)) for ids in units.values())
+
+
+async def bill_unit(subscription_ids: tuple[int, ...], as_of: date, policy: BillingPolicy) -> UnitResult:
+    """Claim one unit's subscriptions and issue what is due on them, in one transaction."""
     async with in_transaction():
-        subscription = (
-            await Subscription.filter(id=subscription_id).select_for_update(skip_locked=True).first()
+        subscriptions = list(
+            await Subscription.filter(id__in=subscription_ids).order_by("id").select_for_update(skip_locked=True)
         )
-        if subscription is None:
-            return Outcome.CLAIMED_ELSEWHERE, None
-        lines = {line.id: line for line in await OrderLine.filter(subscription_id=subscription_id).select_related("order")}
-        charges = await _due(subscription, lines, as_of)
-        if not charges:
-            return Outcome.NOTHING_DUE, None
-        account = await Account.get(id=subscription.account_id)
-        payer = await customer_mail.load_payer(subscription.account_id, subscription.coverage, account.name)
-        if is_held(subscription):
-            await customer_mail.invoice_held_for_po(subscription, payer)
-            return Outcome.HELD, None
-        invoice = await issue_invoice(subscription, charges, lines, payer, as_of, policy)
-        return Outcome.ISSUED, invoice
+        if len(subscriptions) < len(subscription_ids):
+            return UnitResult(claimed_elsewhere=True)
+        lines: dict[int, dict[int, OrderLine]] = defaultdict(dict)
+        for line in await OrderLine.filter(subscription_id__in=subscription_ids).select_related("order"):
+            lines[line.subscription_id][line.id] = line
+        due = [(s, charges) for s in subscriptions if (charges := await _due(s, lines[s.id], as_of))]
+        if not due:
+            return UnitResult()
+        account = await Account.get(id=subscriptions[0].account_id)
+        payers = {
+            coverage: await customer_mail.load_payer(account.id, coverage, account.name)
+            for coverage in {s.coverage for s in subscriptions}
+        }
+        result = UnitResult()
+        parts = []
+        for subscription, charges in due:
+            hold = await _hold(subscription, payers[subscription.coverage])
+            if hold is not None:
+                result.held.append(hold)
+            else:
+                parts.append(InvoicePart(subscription, charges, lines[subscription.id]))
+        if parts:
+            numbered_in = await _numbered_in(parts, payers)
+            payer = payers.get(numbered_in) or await customer_mail.load_payer(account.id, numbered_in, account.name)
+            result.invoice = await issue_invoice(parts, payer, as_of, policy, numbered_in=numbered_in)
+        return result
+
+
+async def _hold(subscription: Subscription, payer: Payer) -> Hold | None:
+    """Why ``subscription`` may not be invoiced now (who can act is told once), or None."""
+    reason = hold_reason(subscription, payer)
+    if reason is HoldReason.PAYMENT_METHOD_MISSING:
+        await customer_mail.billing_held_no_payment_method(subscription, payer)
+    elif reason is HoldReason.PURCHASE_ORDER_MISSING:
+        await customer_mail.invoice_held_for_po(subscription, payer)
+    return Hold(subscription.id, reason) if reason is not None else None
+
+
+async def _numbered_in(parts: list[InvoicePart], payers: dict[Coverage, Payer]) -> Coverage:
+    """The sequence an invoice is numbered in: its coverage, or, for merged coverages,
+    the coverage the shared profile was approved for."""
+    coverages = {part.subscription.coverage for part in parts}
+    profile = payers[next(iter(coverages))].profile
+    shared = profile is not None and all(
+        payer.profile is not None and payer.profile.id == profile.id for payer in payers.values()
+    )
+    if not shared or profile is None:
+        return parts[0].subscription.coverage
+    return await home_coverage(profile)
+
+
+async def home_coverage(profile: InvoiceProfile) -> Coverage:
+    """The coverage a profile belongs to: recorded at approval or unmerge; for older
+    profiles, the coverage of the application that created it (else JP)."""
+    if profile.home_coverage is not None:
+        return profile.home_coverage
+    application = await InvoiceApplication.filter(profile_id=profile.id).first()
+    return application.coverage if application is not None else Coverage.JP
 
 
 async def _due(subscription: Subscription, lines: dict[int, OrderLine], as_of: date) -> list[DueCharge]:
@@ -137,15 +227,10 @@ async def _due(subscription: Subscription, lines: dict[int, OrderLine], as_of: d
         await UsageRecord.filter(order_line_id__in=list(lines), used_on__lt=month_start)
         .values_list("order_line_id", "used_on", "list_amount")
     )
-    subscribed = {line.id: line.subscribed_units for line in lines.values() if line.subscribed_units is not None}
-    bursts = monthly_burst_unit_hours(
-        await BurstRecord.filter(
-            order_line_id__in=list(subscribed), hour_start__lt=datetime.combine(month_start, time(), UTC)
-        ).values_list("order_line_id", "hour_start", "total_units"),
-        subscribed,
-    )
+    # bursting and post-term use, each hour at the list price in force at that hour
+    bursts, post_term = await hourly_usage_values(lines, term, datetime.combine(month_start, time(), UTC))
     usage_lines = [_usage_facts(line) for line in lines.values()]
-    return charges + due_usage_charges(term, usage_lines, used, bursts, as_of, ledger)
+    return charges + due_usage_charges(term, usage_lines, used, bursts, as_of, ledger, post_term)
 
 
 def _usage_facts(line: OrderLine) -> UsageLineFacts:
@@ -170,8 +255,19 @@ def _facts(line: OrderLine) -> LineFacts:
 
 
 async def run_billing_as(
-    caller: Caller, as_of: date, policy: BillingPolicy, gateway: PaymentGateway
+    caller: Caller, as_of: date | None, policy: BillingPolicy, gateway: PaymentGateway, clock: Clock
 ) -> RunReport:
-    """Staff start a run by hand (the worker runs it daily by itself)."""
+    """Staff start a run by hand (the worker runs it daily by itself). An invoice is
+    dated the day it is issued: the run is for today (``as_of`` omitted or today),
+    unless the clock allows simulating another day (development and tests)."""
     require_staff(caller, "run billing")
+    today = clock.today()
+    if as_of is None:
+        as_of = today
+    elif as_of != today and not clock.simulation_allowed:
+        raise BusinessError.single(
+            ErrorCode.AS_OF_NOT_TODAY,
+            f"A billing run issues invoices dated today ({today}); omit asOf or give today's date.",
+            "asOf",
+        )
     return await run_billing(as_of, policy=policy, gateway=gateway)

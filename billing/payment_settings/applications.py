@@ -93,7 +93,9 @@ async def approve_application(caller: Caller, application_id: int) -> InvoiceApp
     require_staff(caller, "decide on invoice applications")
     async with in_transaction():
         application, rows = await _pending(application_id)
-        profile = await InvoiceProfile.create(account_id=application.account_id, **application.bill_to())
+        profile = await InvoiceProfile.create(
+            account_id=application.account_id, home_coverage=application.coverage, **application.bill_to()
+        )
         row = rows[application.coverage]
         row.payment_method, row.invoice_profile_id = PaymentMethod.INVOICE, profile.id
         await row.save(update_fields=["payment_method", "invoice_profile_id", "updated_at"])

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from billing.errors import BusinessError, ErrorCode, FieldError
+from billing.rules.email_address import is_email
 from billing.rules.registration_number import (
     RegistrationNumberError,
     validate_registration_number,
@@ -33,12 +34,6 @@ LIMITS = {
 REQUIRED = ("company_name", "contact_name", "billing_email", "phone", "postal_code", "country", "city")
 OPTIONAL_TEXT = ("department", "region", "tax_registration_number")
 
-# A pragmatic address check (RFC 5322 is wider, but no mail system needs more):
-# one @, a dot-atom local part and a domain of at least two labels.
-_EMAIL = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
-)
 # Optional +, then digits with single spaces or hyphens, 7 to 15 digits (E.164 length).
 _PHONE = re.compile(r"\+?[0-9]+([ -]?[0-9]+)*")
 _COUNTRY = re.compile(r"[A-Z]{2}")
@@ -58,10 +53,6 @@ def camel(name: str) -> str:
     """``billing_email`` -> ``billingEmail``."""
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
-
-
-def is_email(value: str) -> bool:
-    return len(value) <= LIMITS["billing_email"] and _EMAIL.fullmatch(value) is not None
 
 
 def clean_bill_to(values: dict[str, Any]) -> dict[str, Any]:

@@ -10,13 +10,13 @@ from billing.access.caller import Caller
 from billing.access.rules import require_writer
 from billing.customer_mail import default_language
 from billing.errors import BusinessError, ErrorCode
-from billing.payment_settings.bill_to import is_email
 from billing.payment_settings.coverages import (
     CoverageSettings,
     coverage_settings,
     lock_coverages,
 )
 from billing.payment_settings.gateway import CardRefused, PaymentGateway
+from billing.rules.email_address import is_email
 from models.coverage import Coverage
 from models.invoice_profile import Language
 from models.payment import PaymentMethod, PaymentSettings

@@ -63,7 +63,7 @@ async def unmerge_invoice_payment(caller: Caller, coverage: Coverage) -> Coverag
                 ErrorCode.NOT_MERGED, f"{coverage.value} does not share an invoice profile.", "coverage"
             )
         shared = await InvoiceProfile.get(id=row.invoice_profile_id)
-        copy = await InvoiceProfile.create(account_id=account_id, **shared.bill_to())
+        copy = await InvoiceProfile.create(account_id=account_id, home_coverage=coverage, **shared.bill_to())
         row.invoice_profile_id = copy.id
         await row.save(update_fields=["invoice_profile_id", "updated_at"])
     return await coverage_settings(account_id, coverage)

@@ -2,10 +2,12 @@
 paid by card. Orders are judged alone, never combined.
 
 Decisions: the order's total is its contract value, i.e. each line's monthly
-amount x quantity over the months from the booking (or the term start, if
-later) to the term end, prorated like an invoice; the rule applies to GLOBAL
-only (USD), in the country given with the order or else the country of the
-coverage's invoice profile; a country that is not known does not trigger it.
+amount x quantity over the months of the term (counted from the term start's
+day, ``periods.month_start``) from the booking (or the term start, if later) to
+the term end, prorated like an invoice and rounded once per line; the rule
+applies to GLOBAL only (USD), in the country given with the order or else the
+country of the coverage's invoice profile; a country that is not known does not
+trigger it.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ def order_total(
     if start > term_end:
         return Money.zero(currency)
     units = sum(
-        to_minor_units(prorate(monthly, quantity, start, term_end, currency, pooled, start), currency)
+        to_minor_units(prorate(monthly, quantity, start, term_end, currency, pooled, start, term_start=term_start), currency)
         for monthly, quantity, pooled in lines
     )
     return Money(from_minor_units(units, currency), currency)

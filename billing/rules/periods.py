@@ -1,9 +1,17 @@
-"""Billing frequencies and the billing periods of a subscription term.
+"""Billing frequencies, the months of a term and the billing periods of a term.
 
-Periods are aligned to the term start: period ``k`` starts ``k x months_per_period``
-months after the term start (computed from the term start each time, so a term that
-starts on the 31st does not drift to the 28th after February). The last period is
-cut at the term end, where every line co-terminates. All dates are inclusive.
+Months are counted from the term start's day of the month ("anchored" months): with
+a term starting on day ``d``, month ``k`` of the term starts on day ``d`` of the
+``k``-th calendar month after the start month if that day exists, else on the 1st of
+the month after that; it ends the day before month ``k + 1`` starts. A term from
+Feb 15 has the months Feb 15..Mar 14, Mar 15..Apr 14, ...; a term from Jan 31 has
+Jan 31..Feb 28, Mar 1..Mar 30, Mar 31..Apr 30, May 1..May 30, ... Each start is
+computed from the term start itself, so nothing drifts. For a term starting on the
+1st these are exactly the calendar months.
+
+Period ``i`` of a frequency with ``p`` months per period is the months
+``[i*p, (i+1)*p)`` of the term, cut at the term end, where every line co-terminates.
+All dates are inclusive.
 """
 
 from __future__ import annotations
@@ -20,6 +28,8 @@ __all__ = [
     "add_months",
     "billing_periods",
     "days_in_month",
+    "month_index",
+    "month_start",
     "period_billing_date",
     "period_containing",
 ]
@@ -54,11 +64,38 @@ def add_months(day: date, months: int) -> date:
     """``day`` moved by ``months`` calendar months, clamped to the target month's end.
 
     ``add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)``. ``months`` may be negative.
+    A calendar helper (payment terms, usage months); the months of a term, which never
+    clamp, are ``month_start``.
     """
     index = day.year * 12 + (day.month - 1) + months
     year, month0 = divmod(index, 12)
     month = month0 + 1
     return date(year, month, min(day.day, days_in_month(year, month)))
+
+
+def month_start(term_start: date, k: int) -> date:
+    """The first day of month ``k`` of a term starting on ``term_start`` (``k`` may be
+    negative: the months before the term, counted the same way).
+
+    Day ``term_start.day`` of the ``k``-th calendar month after the start month if that
+    day exists, else the 1st of the month after that:
+    ``month_start(date(2026, 1, 31), 1) == date(2026, 3, 1)``,
+    ``month_start(date(2026, 1, 31), 2) == date(2026, 3, 31)``.
+    """
+    index = term_start.year * 12 + (term_start.month - 1) + k
+    year, month0 = divmod(index, 12)
+    month = month0 + 1
+    if term_start.day <= days_in_month(year, month):
+        return date(year, month, term_start.day)
+    return date(year, month, days_in_month(year, month)) + timedelta(days=1)
+
+
+def month_index(term_start: date, day: date) -> int:
+    """The ``k`` of the month of the term (``month_start(term_start, k)``) holding ``day``;
+    negative before the term start."""
+    k = (day.year - term_start.year) * 12 + (day.month - term_start.month)
+    # month k starts in day's calendar month (or on the 1st after it): at most one step back
+    return k if month_start(term_start, k) <= day else k - 1
 
 
 def _check_term(term_start: date, term_end: date) -> None:
@@ -67,15 +104,16 @@ def _check_term(term_start: date, term_end: date) -> None:
 
 
 def _period_at(index: int, term_start: date, term_end: date, months: int) -> Period:
-    start = add_months(term_start, index * months)
-    next_start = add_months(term_start, (index + 1) * months)
+    start = month_start(term_start, index * months)
+    next_start = month_start(term_start, (index + 1) * months)
     return Period(start, min(next_start - timedelta(days=1), term_end))
 
 
 def billing_periods(
     term_start: date, term_end: date, frequency: BillingFrequency
 ) -> list[Period]:
-    """The consecutive billing periods covering ``term_start..term_end`` (inclusive)."""
+    """The consecutive billing periods covering ``term_start..term_end`` (inclusive):
+    period ``i`` is the term's months ``[i*p, (i+1)*p)``, the last one cut at ``term_end``."""
     _check_term(term_start, term_end)
     months = frequency.months_per_period
     periods: list[Period] = []
@@ -92,11 +130,7 @@ def period_containing(
     if not term_start <= day <= term_end:
         return None
     months = frequency.months_per_period
-    elapsed = (day.year - term_start.year) * 12 + (day.month - term_start.month)
-    index = elapsed // months
-    if add_months(term_start, index * months) > day:
-        index -= 1
-    return _period_at(index, term_start, term_end, months)
+    return _period_at(month_index(term_start, day) // months, term_start, term_end, months)
 
 
 def period_billing_date(period: Period, frequency: BillingFrequency) -> date:

@@ -2,12 +2,17 @@
 
 A line is charged from its service start (its activation date, or the period start if
 it was activated earlier) to the period end, both inclusive. The charge is
-``monthly amount x quantity x months``, where each whole calendar month counts 1 and
-a partial calendar month counts its days of service / its number of days. The product
-is exact (``Fraction``) and rounded half-up once per line to the currency's minor unit.
+``monthly amount x quantity x months``, where months are the months of the term
+(counted from the term start's day, ``periods.month_start``): each whole month of the
+term counts 1 and a partial one counts its days of service / its number of days. A
+billing period served in full is thus charged exactly its number of months. The
+product is exact (``Fraction``) and rounded half-up once per line to the currency's
+minor unit.
 
 Pooled capacity is not prorated: once active in a period, it is charged for the
 period's months counted from the period start, whatever its activation day.
+
+``months_of_service`` counts calendar months (usage is metered per calendar month).
 """
 
 from __future__ import annotations
@@ -16,14 +21,31 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from billing.rules.periods import days_in_month
+from billing.rules.periods import month_index, month_start
 from kit.money import Currency, from_minor_units, quantize_half_up
 
-__all__ = ["months_of_service", "prorate"]
+__all__ = ["months_of_service", "prorate", "term_months"]
 
 
-def _month_end(day: date) -> date:
-    return day.replace(day=days_in_month(day.year, day.month))
+def term_months(term_start: date, start: date, end: date) -> Fraction:
+    """Months of the term starting ``term_start`` in ``start..end`` (inclusive), exactly.
+
+    Each month of the term touched (``month_start(term_start, k)`` to the day before
+    month ``k + 1``) contributes days covered / days of that month, so a whole month
+    counts 1 and the result is additive over consecutive sub-spans. An empty span
+    (``end`` before ``start``) is 0 months. ``term_months(date(2027, 2, 15),
+    date(2027, 2, 15), date(2028, 2, 14)) == 12``.
+    """
+    total = Fraction(0)
+    k = month_index(term_start, start)
+    cursor = start
+    while cursor <= end:
+        first, following = month_start(term_start, k), month_start(term_start, k + 1)
+        last = min(end, following - timedelta(days=1))
+        total += Fraction((last - cursor).days + 1, (following - first).days)
+        cursor = last + timedelta(days=1)
+        k += 1
+    return total
 
 
 def months_of_service(start: date, end: date) -> Fraction:
@@ -31,17 +53,10 @@ def months_of_service(start: date, end: date) -> Fraction:
 
     Each calendar month touched contributes days covered / days in that month, so a
     whole month counts 1 and the result is additive over consecutive sub-spans.
-    An empty span (``end`` before ``start``) is 0 months.
+    An empty span (``end`` before ``start``) is 0 months. (The months of a term that
+    starts on the 1st are the calendar months.)
     """
-    total = Fraction(0)
-    cursor = start
-    while cursor <= end:
-        month_end = _month_end(cursor)
-        last = min(end, month_end)
-        covered = (last - cursor).days + 1
-        total += Fraction(covered, month_end.day)
-        cursor = last + timedelta(days=1)
-    return total
+    return term_months(start.replace(day=1), start, end)
 
 
 def _check_inputs(monthly_amount: Decimal, quantity: int) -> None:
@@ -63,13 +78,17 @@ def prorate(
     currency: Currency,
     pooled: bool,
     period_start: date,
+    *,
+    term_start: date,
 ) -> Decimal:
-    """The charge of one line for the period ``period_start..end``.
+    """The charge of one line for the period ``period_start..end`` of the term that
+    starts on ``term_start``.
 
     ``start`` is the line's activation date and ``end`` the period end (inclusive).
     Non-pooled lines are charged from ``max(start, period_start)``; pooled lines from
     ``period_start``. A line (pooled or not) activated after ``end`` costs 0 in this
-    period. The result is rounded half-up once, after multiplying by ``quantity``.
+    period. Months are the term's (``term_months``). The result is rounded half-up
+    once, after multiplying by ``quantity``.
     """
     _check_inputs(monthly_amount, quantity)
     if end < period_start:
@@ -77,5 +96,5 @@ def prorate(
     if start > end:
         return from_minor_units(0, currency)
     service_start = period_start if pooled else max(start, period_start)
-    months = months_of_service(service_start, end)
+    months = term_months(term_start, service_start, end)
     return quantize_half_up(Fraction(monthly_amount) * quantity * months, currency)

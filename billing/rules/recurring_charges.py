@@ -8,9 +8,12 @@ For every active line and every billing period of the term that the line serves:
   if that is later (a line activated mid-period is invoiced on activation);
 * in arrears, a period is due the day after it ends (or at the first invoice
   date, if later);
-* the amount is the co-terminated, prorated charge from activation (pooled
-  capacity: from the period start) to the period end; a charge of 0 (a
-  pay-as-you-go line, monthly amount 0) is not due at all.
+* the amount is monthly amount x quantity x the months of the term served
+  (``proration.prorate``): a period served in full costs exactly its months
+  (12 for an annual period, whatever day the term starts); only a later
+  activation (pooled capacity: charged from the period start) or the term end
+  cutting a month prorates, by the days of that month of the term; a charge of
+  0 (a pay-as-you-go line, monthly amount 0) is not due at all.
 
 A (line, period start) pair already billed is never due again. Usage (overage,
 bursting) is due monthly in arrears: see ``billing.rules.usage_charges``.
@@ -118,7 +121,7 @@ def due_charges(
                 break
             amount = prorate(
                 line.monthly_amount, line.quantity, service_start, period.end,
-                term.currency, line.pooled, period.start,
+                term.currency, line.pooled, period.start, term_start=term.start,
             )
             if amount == 0:  # a pay-as-you-go line has no recurring price: no empty invoice line
                 continue

@@ -1,27 +1,35 @@
-"""Usage billed monthly in arrears: overage and bursting (pure, from plain facts).
+"""Usage billed monthly in arrears: overage, bursting and use after the term end
+(pure, from plain facts).
 
 For calendar month M of a line:
 
 * the commitment's list value is ``monthly commitment / (1 - discount rate)``,
-  prorated for the days the line served in M exactly like co-termination
+  prorated by calendar days: the days the line served in M over the days of M
   (``proration.months_of_service``; pooled capacity: the whole month in the term);
 * overage = max(0, usage at list in M - that list value) x (1 - discount rate),
   rounded half-up once to the minor unit. A pay-as-you-go line (commitment 0) thus
   pays all its usage at the discount;
 * bursting = sum over M's hours of (units in use - subscribed units) x the list
-  price per unit-hour, rounded half-up once. Units in use never exceed twice the
-  subscribed units (``burst_error``).
+  price per unit-hour in force at that hour, rounded half-up once. Units in use
+  never exceed twice the subscribed units (``burst_error``). The price in force is
+  the price list's (``price_in_force``) when it has one for the line's product,
+  otherwise the line's own unit-hour price;
+* post-term use = sum over M's hours after the term end of the units in use x
+  the list price in force at that hour, rounded half-up once.
 
-Month M is due on the 1st of the next month. Usage is keyed in the ledger by
-(line, kind, first day of M): a month already billed for a kind is never due again.
+Hours are reported, and a later report of an hour replaces the earlier ones
+(``latest_reports``). Month M is due on the 1st of the next month. Usage is keyed
+in the ledger by (line, kind, first day of M): a month already billed for a kind
+is never due again.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -33,19 +41,40 @@ from models.terms import ChargeKind
 
 __all__ = [
     "BURST_FACTOR",
+    "MAX_POST_TERM_UNITS",
+    "HourlyReport",
+    "PricedHour",
     "UsageLineFacts",
     "burst_error",
     "bursting_amount",
     "commitment_list_value",
     "due_usage_charges",
+    "latest_reports",
     "month_of",
     "monthly_burst_unit_hours",
+    "monthly_burst_value",
+    "monthly_post_term_value",
     "monthly_usage",
     "overage_amount",
+    "post_term_units_error",
+    "price_in_force",
+    "utc_hour",
 ]
 
 BURST_FACTOR = 2
 """Units in use never exceed this many times the subscribed units."""
+
+MAX_POST_TERM_UNITS = 1_000_000
+"""The most units one line reports in use during one hour after its term end."""
+
+HourlyReport = tuple[int, datetime, int]
+"""(line id, start of the hour, units in use), as reported."""
+
+PricedHour = tuple[int, datetime, int, Decimal]
+"""(line id, start of the hour, units in use, list price per unit-hour in force then)."""
+
+Quantity = Decimal | int | Fraction
+"""A month's usage of one kind: consumption at list (Decimal), unit-hours (int) or an exact value (Fraction)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +138,61 @@ def bursting_amount(unit_hours: int, unit_hour_price: Decimal, currency: Currenc
     return quantize_half_up(Fraction(unit_hour_price) * unit_hours, currency)
 
 
+def post_term_units_error(units: int) -> str | None:
+    """Why ``units`` is not a number of units in use during one hour after the term
+    (None if it is: 0 to ``MAX_POST_TERM_UNITS``; 0 corrects an earlier report)."""
+    if not 0 <= units <= MAX_POST_TERM_UNITS:
+        return f"The units in use are 0 to {MAX_POST_TERM_UNITS:,}."
+    return None
+
+
+def utc_hour(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive time is taken as UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def price_in_force(schedule: Sequence[tuple[datetime, Decimal]], hour: datetime) -> Decimal | None:
+    """The price of the latest entry of ``schedule`` (sorted by effective time)
+    effective at or before ``hour``; None when none is in force yet."""
+    index = bisect_right(schedule, utc_hour(hour), key=lambda entry: utc_hour(entry[0]))
+    return schedule[index - 1][1] if index else None
+
+
+def latest_reports(reports: Iterable[HourlyReport]) -> list[HourlyReport]:
+    """The report that counts for each (line, hour): the last one, ``reports``
+    being in the order they were made. Hours are compared in UTC."""
+    latest: dict[tuple[int, datetime], HourlyReport] = {}
+    for report in reports:
+        latest[(report[0], utc_hour(report[1]))] = report
+    return list(latest.values())
+
+
+def _monthly_value(records: Iterable[PricedHour], subscribed: Mapping[int, int] | None) -> dict[tuple[int, date], Fraction]:
+    totals: dict[tuple[int, date], Fraction] = defaultdict(Fraction)
+    for line_id, hour_start, units, unit_price in records:
+        if unit_price < 0 or units < 0:
+            raise ValueError("units and prices are not negative")
+        if subscribed is not None:
+            if line_id not in subscribed:
+                continue
+            units = max(0, units - subscribed[line_id])
+        totals[(line_id, month_of(utc_hour(hour_start).date()))] += Fraction(unit_price) * units
+    return dict(totals)
+
+
+def monthly_burst_value(records: Iterable[PricedHour], subscribed: Mapping[int, int]) -> dict[tuple[int, date], Fraction]:
+    """The exact value of bursting per (line, month): the units above the subscribed
+    units x the price in force at each hour, summed (unrounded). Lines missing
+    from ``subscribed`` are skipped."""
+    return _monthly_value(records, subscribed)
+
+
+def monthly_post_term_value(records: Iterable[PricedHour]) -> dict[tuple[int, date], Fraction]:
+    """The exact value of post-term use per (line, month): units x the price in
+    force at each hour, summed (unrounded)."""
+    return _monthly_value(records, None)
+
+
 def monthly_usage(records: Iterable[tuple[int, date, Decimal]]) -> dict[tuple[int, date], Decimal]:
     """Usage at list per (line, month) from (line, day, list amount) records."""
     totals: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
@@ -139,13 +223,26 @@ def _served(line: UsageLineFacts, month: date, term: Term) -> Period | None:
     return Period(start, end) if start <= end else None
 
 
-def _charge(line: UsageLineFacts, kind: ChargeKind, month: date, term: Term, quantity: Decimal | int) -> DueCharge | None:
-    served = _served(line, month, term)
+def _post_term_served(line: UsageLineFacts, month: date, term: Term) -> Period | None:
+    """The part of ``month`` after the term end (and from the activation on)."""
+    assert line.activated_on is not None
+    start = max(month, term.end + timedelta(days=1), line.activated_on)
+    end = month.replace(day=days_in_month(month.year, month.month))
+    return Period(start, end) if start <= end else None
+
+
+def _charge(line: UsageLineFacts, kind: ChargeKind, month: date, term: Term, quantity: Quantity) -> DueCharge | None:
+    served = _post_term_served(line, month, term) if kind is ChargeKind.POST_TERM else _served(line, month, term)
     if served is None:
         return None
     if kind is ChargeKind.OVERAGE:
+        assert not isinstance(quantity, Fraction)
         commitment = commitment_list_value(line.monthly_commitment, line.discount_rate, months_of_service(served.start, served.end))
         amount = overage_amount(Decimal(quantity), commitment, line.discount_rate, term.currency)
+    elif isinstance(quantity, Fraction):  # priced hour by hour: bursting or post-term
+        if quantity < 0:
+            raise ValueError("a usage value is not negative")
+        amount = quantize_half_up(quantity, term.currency)
     else:
         assert line.burst_unit_hour_price is not None
         amount = bursting_amount(int(quantity), line.burst_unit_hour_price, term.currency)
@@ -158,20 +255,28 @@ def due_usage_charges(
     term: Term,
     lines: Iterable[UsageLineFacts],
     used: Mapping[tuple[int, date], Decimal],
-    burst_unit_hours: Mapping[tuple[int, date], int],
+    bursts: Mapping[tuple[int, date], int | Fraction],
     as_of: date,
     billed: Collection[tuple[int, ChargeKind, date]] = (),
+    post_term: Mapping[tuple[int, date], Fraction] | None = None,
 ) -> list[DueCharge]:
-    """Overage and bursting of every month ended before ``as_of`` and not yet billed,
-    by line, then month, overage before bursting. Nothing is due for a month whose
-    amount rounds to 0."""
+    """Overage, bursting and post-term use of every month ended before ``as_of`` and
+    not yet billed, by line, then month, in that order of kinds. Nothing is due for
+    a month whose amount rounds to 0.
+
+    ``bursts`` holds per (line, month) either the unit-hours above the subscribed
+    units (an int, priced at the line's own unit-hour price) or their exact value
+    priced hour by hour (a Fraction, ``monthly_burst_value``); ``post_term`` the
+    exact value of the use after the term end (``monthly_post_term_value``)."""
     due: list[DueCharge] = []
     for line in lines:
         if line.activated_on is None or line.activated_on > as_of:
             continue
-        sources: list[tuple[ChargeKind, Mapping[tuple[int, date], Decimal | int]]] = [(ChargeKind.OVERAGE, used)]
+        sources: list[tuple[ChargeKind, Mapping[tuple[int, date], Quantity]]] = [(ChargeKind.OVERAGE, used)]
         if line.subscribed_units is not None and line.burst_unit_hour_price is not None:
-            sources.append((ChargeKind.BURSTING, burst_unit_hours))
+            sources.append((ChargeKind.BURSTING, bursts))
+        if post_term:
+            sources.append((ChargeKind.POST_TERM, post_term))
         found = [(month, index, kind, quantity) for index, (kind, source) in enumerate(sources)
                  for (line_id, month), quantity in source.items() if line_id == line.line_id]
         for month, _, kind, quantity in sorted(found, key=lambda item: item[:2]):

@@ -8,9 +8,13 @@ import strawberry
 from strawberry import relay
 
 
-@strawberry.input(description="Staff: issue everything due on a day.")
+@strawberry.input(description="Staff: issue everything due today.")
 class RunBillingInput:
-    as_of: date = strawberry.field(description="The billing date (invoices are dated this day).")
+    as_of: date | None = strawberry.field(
+        default=None,
+        description="The billing date, which invoices are dated: omit it (or give today) for today. Another day "
+        "is refused (AS_OF_NOT_TODAY) except in development, where a run may simulate any day.",
+    )
 
 
 @strawberry.input(description="Staff: an invoice was paid.")

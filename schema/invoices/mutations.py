@@ -19,10 +19,12 @@ from schema.permissions import requires
 
 @strawberry.type
 class InvoiceMutations:
-    @strawberry.mutation(description="Staff: issue everything due on a day (the worker does it daily).", extensions=[requires(SCOPE_ADMIN)])
+    @strawberry.mutation(description="Staff: issue everything due today (the worker does it daily).", extensions=[requires(SCOPE_ADMIN)])
     async def run_billing(self, info: Info, input: RunBillingInput) -> RunBillingPayload:
         ctx = info.context
-        report, errors = await run_use_case(run_billing_as(ctx.caller, input.as_of, ctx.billing_policy, ctx.payment_gateway))
+        report, errors = await run_use_case(
+            run_billing_as(ctx.caller, input.as_of, ctx.billing_policy, ctx.payment_gateway, ctx.clock)
+        )
         return RunBillingPayload(report=report and BillingRunReport.from_domain(report), errors=errors)
 
     @strawberry.mutation(description="Staff: record that an invoice was paid.", extensions=[requires(SCOPE_ADMIN)])

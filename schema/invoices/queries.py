@@ -31,7 +31,10 @@ class InvoiceQueries:
         self, info: Info, coverage: Coverage | None = None, status: DisplayStatus | None = None,
         account_id: AccountArg = None, first: FirstArg = None, after: AfterArg = None,
     ) -> relay.Connection[InvoiceNode]:
-        query = invoices_query(info.context.caller, account_id=account_of(account_id), coverage=coverage, status=status)
+        query = invoices_query(
+            info.context.caller, account_id=account_of(account_id), coverage=coverage, status=status,
+            today=info.context.clock.today(),
+        )
         return await keyset_connection(
             query, order_by=("-issue_date", "-id"), first=first, after=after, to_node=InvoiceNode.from_model
         )

@@ -11,8 +11,7 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
-from billing.clock import today_utc
-from billing.invoicing.invoices import invoice_by_id
+from billing.invoicing.invoices import InvoiceGroup, invoice_by_id, invoice_groups
 from billing.invoicing.run import RunReport
 from billing.rules.invoice_status import display_status
 from kit.money import Money
@@ -20,13 +19,13 @@ from models.invoices import Invoice, InvoiceLine, InvoiceTax
 from schema.context import Info
 from schema.emails.types import EmailNotification
 from schema.ids import global_id, int_key
-from schema.invoices.enums import ChargeKind, DisplayStatus
+from schema.invoices.enums import ChargeKind, DisplayStatus, HoldReason
 from schema.types.enums import Coverage, Currency, PaymentTerms, TaxCategory
 from schema.types.money import MoneyType
 
 
-def money(amount: Decimal, currency: str) -> MoneyType:
-    return MoneyType.from_domain(Money(amount, Currency(currency)))
+def money(amount: Decimal, currency: Currency) -> MoneyType:
+    return MoneyType.from_domain(Money(amount, currency))
 
 
 @strawberry.type(name="InvoiceLine", description="One charge on an invoice: an order's product for a service period.")
@@ -39,15 +38,17 @@ class InvoiceLineType:
     amount: MoneyType = strawberry.field(description="The prorated amount, rounded half-up at the line.")
     tax_category: TaxCategory = strawberry.field(description="The line's tax category.")
     kind: ChargeKind = strawberry.field(
-        description="RECURRING, or a month's usage billed in arrears: OVERAGE or BURSTING."
+        description="RECURRING, or a month's usage billed in arrears: OVERAGE, BURSTING or POST_TERM."
     )
+    coverage: Coverage = strawberry.field(description="The coverage whose subscription this line bills.")
+    po_number: str | None = strawberry.field(description="That subscription's PO number at issue, if any.")
 
     @classmethod
-    def from_model(cls, row: InvoiceLine, currency: str) -> InvoiceLineType:
+    def from_model(cls, row: InvoiceLine, coverage: Coverage) -> InvoiceLineType:
         return cls(
             order_number=row.order_number, product=row.product, description=row.description,
-            period_start=row.period_start, period_end=row.period_end, amount=money(row.amount, currency),
-            tax_category=row.tax_category, kind=row.kind,
+            period_start=row.period_start, period_end=row.period_end, amount=money(row.amount, coverage.currency),
+            tax_category=row.tax_category, kind=row.kind, coverage=coverage, po_number=row.po_number,
         )
 
 
@@ -59,12 +60,38 @@ class InvoiceTaxType:
     rate: Decimal = strawberry.field(description="The rate, e.g. 0.10.")
     taxable_amount: MoneyType = strawberry.field(description="The subtotal of the lines at this rate.")
     tax_amount: MoneyType = strawberry.field(description="The tax at this rate, rounded once.")
+    coverage: Coverage = strawberry.field(description="The coverage whose lines this tax is on.")
 
     @classmethod
-    def from_model(cls, row: InvoiceTax, currency: str) -> InvoiceTaxType:
+    def from_model(cls, row: InvoiceTax, coverage: Coverage) -> InvoiceTaxType:
+        currency = coverage.currency
         return cls(
             tax_category=row.category, rate=row.rate.normalize(), taxable_amount=money(row.taxable_amount, currency),
-            tax_amount=money(row.tax_amount, currency),
+            tax_amount=money(row.tax_amount, currency), coverage=coverage,
+        )
+
+
+@strawberry.type(
+    description="The lines of one coverage on an invoice, in that coverage's currency, with their own subtotal, "
+    "tax per rate and total. An invoice of merged coverages has one group per coverage; amounts are never "
+    "converted between currencies."
+)
+class InvoiceCoverageGroup:
+    coverage: Coverage = strawberry.field(description="JP or GLOBAL.")
+    currency: Currency = strawberry.field(description="The group's currency: JPY on JP, USD on GLOBAL.")
+    subtotal: MoneyType = strawberry.field(description="Sum of the group's lines.")
+    tax_total: MoneyType = strawberry.field(description="Sum of the group's per-rate taxes.")
+    total: MoneyType = strawberry.field(description="Subtotal plus tax.")
+    lines: list[InvoiceLineType] = strawberry.field(description="The group's lines, in order.")
+    taxes: list[InvoiceTaxType] = strawberry.field(description="Tax per rate (JP); empty where untaxed.")
+
+    @classmethod
+    def from_domain(cls, group: InvoiceGroup) -> InvoiceCoverageGroup:
+        return cls(
+            coverage=group.coverage, currency=group.currency, subtotal=MoneyType.from_domain(group.subtotal),
+            tax_total=MoneyType.from_domain(group.tax_total), total=MoneyType.from_domain(group.total),
+            lines=[InvoiceLineType.from_model(row, group.coverage) for row in group.lines],
+            taxes=[InvoiceTaxType.from_model(row, group.coverage) for row in group.taxes],
         )
 
 
@@ -94,47 +121,85 @@ class Issuer:
     registration_number: str | None = strawberry.field(description="The issuer's qualified-invoice registration number.")
 
 
-@strawberry.type(name="Invoice", description="An issued invoice. Immutable except for its payment state.")
+@strawberry.type(
+    name="Invoice",
+    description="An issued invoice. Immutable except for its payment state. An invoice of merged coverages bills "
+    "both coverages: read `groups` (one per coverage and currency) and `totals`.",
+)
 class InvoiceNode(relay.Node):
     id: relay.NodeID[str]
-    number: str = strawberry.field(description="Unique, gapless per coverage, e.g. JP-2026-000001.")
-    coverage: Coverage = strawberry.field(description="JP or GLOBAL.")
-    status: DisplayStatus = strawberry.field(description="ISSUED, PAST_DUE, PAID or VOID.")
+    number: str = strawberry.field(description="Unique, gapless per coverage and year, e.g. JP-2026-000001.")
+    coverage: Coverage = strawberry.field(
+        description="The coverage whose number sequence it is in; on an invoice of merged coverages, the coverage "
+        "the shared invoice profile belongs to."
+    )
     issue_date: date = strawberry.field(description="The day it was issued (the invoice date).")
     due_date: date = strawberry.field(description="When payment is due, by the payment terms.")
     paid_on: date | None = strawberry.field(description="When it was paid, if it was.")
-    currency: Currency = strawberry.field(description="JPY on JP, USD on GLOBAL.")
+    currency: Currency | None = strawberry.field(
+        description="The currency when the invoice has one (JPY on JP, USD on GLOBAL); null on an invoice of "
+        "merged coverages with two currencies."
+    )
     payment_terms: PaymentTerms = strawberry.field(description="The terms it was issued under.")
-    po_number: str | None = strawberry.field(description="The PO number at issue, if any.")
-    subtotal: MoneyType = strawberry.field(description="Sum of the lines.")
-    tax_total: MoneyType = strawberry.field(description="Sum of the per-rate taxes.")
-    total: MoneyType = strawberry.field(description="Subtotal plus tax.")
+    po_number: str | None = strawberry.field(
+        description="The PO number at issue, if any (on an invoice of merged coverages: when all its "
+        "subscriptions share it; each line names its own)."
+    )
+    subtotal: MoneyType | None = strawberry.field(description="Sum of the lines; null when there are two currencies.")
+    tax_total: MoneyType | None = strawberry.field(
+        description="Sum of the per-rate taxes; null when there are two currencies."
+    )
+    total: MoneyType | None = strawberry.field(
+        description="Subtotal plus tax; null when there are two currencies (read `totals`)."
+    )
     bill_to: InvoiceBillTo = strawberry.field(description="The bill-to snapshot taken at issue.")
     issuer: Issuer = strawberry.field(description="The issuer.")
     model: strawberry.Private[Invoice]
 
     @classmethod
     def from_model(cls, row: Invoice) -> InvoiceNode:
-        c = row.currency
+        currency = Currency(row.currency) if row.currency else None
+
+        def amount(value: Decimal | None) -> MoneyType | None:
+            return money(value, currency) if value is not None and currency is not None else None
+
         return cls(
-            id=str(row.id), number=row.number, coverage=row.coverage,
-            status=display_status(row.status, row.due_date, today_utc()), issue_date=row.issue_date,
-            due_date=row.due_date, paid_on=row.paid_on, currency=Currency(c), payment_terms=row.payment_terms,
-            po_number=row.po_number, subtotal=money(row.subtotal, c), tax_total=money(row.tax_total, c),
-            total=money(row.total, c), bill_to=InvoiceBillTo.from_snapshot(row.bill_to),
+            id=str(row.id), number=row.number, coverage=row.coverage, issue_date=row.issue_date,
+            due_date=row.due_date, paid_on=row.paid_on, currency=currency, payment_terms=row.payment_terms,
+            po_number=row.po_number, subtotal=amount(row.subtotal), tax_total=amount(row.tax_total),
+            total=amount(row.total), bill_to=InvoiceBillTo.from_snapshot(row.bill_to),
             issuer=Issuer(name=row.issuer["name"], registration_number=row.issuer.get("registration_number")),
             model=row,
         )
 
-    @strawberry.field(description="The lines, in order.")
-    async def lines(self, info: Info) -> list[InvoiceLineType]:
-        rows = await info.context.loaders.invoice_lines.load(self.model.id)
-        return [InvoiceLineType.from_model(row, self.model.currency) for row in rows]
+    @strawberry.field(description="ISSUED, PAST_DUE (issued and past its due date today), PAID or VOID.")
+    def status(self, info: Info) -> DisplayStatus:
+        return display_status(self.model.status, self.model.due_date, info.context.clock.today())
 
-    @strawberry.field(description="Tax per rate (JP); empty where the coverage is untaxed.")
+    async def _groups(self, info: Info) -> list[InvoiceGroup]:
+        lines = await info.context.loaders.invoice_lines.load(self.model.id)
+        taxes = await info.context.loaders.invoice_taxes.load(self.model.id)
+        return invoice_groups(self.model, lines, taxes)
+
+    @strawberry.field(description="The lines and amounts of each coverage billed, the numbering coverage first.")
+    async def groups(self, info: Info) -> list[InvoiceCoverageGroup]:
+        return [InvoiceCoverageGroup.from_domain(group) for group in await self._groups(info)]
+
+    @strawberry.field(description="The total of each currency (one, or two on an invoice of merged coverages).")
+    async def totals(self, info: Info) -> list[MoneyType]:
+        return [MoneyType.from_domain(group.total) for group in await self._groups(info)]
+
+    @strawberry.field(description="The coverages billed: one, or both on an invoice of merged coverages.")
+    async def coverages(self, info: Info) -> list[Coverage]:
+        return [group.coverage for group in await self._groups(info)]
+
+    @strawberry.field(description="All lines, in order (grouped by coverage).")
+    async def lines(self, info: Info) -> list[InvoiceLineType]:
+        return [line for group in await self.groups(info) for line in group.lines]
+
+    @strawberry.field(description="Tax per rate and coverage (JP); empty where untaxed.")
     async def taxes(self, info: Info) -> list[InvoiceTaxType]:
-        rows = await info.context.loaders.invoice_taxes.load(self.model.id)
-        return [InvoiceTaxType.from_model(row, self.model.currency) for row in rows]
+        return [tax for group in await self.groups(info) for tax in group.taxes]
 
     @strawberry.field(description="How the issue email went; null when there was no billing address.")
     async def notification(self, info: Info) -> EmailNotification | None:
@@ -153,13 +218,20 @@ class InvoiceNode(relay.Node):
         return results
 
 
+@strawberry.type(description="A subscription with charges due that a billing run did not invoice, and why.")
+class BillingHold:
+    subscription_id: strawberry.ID = strawberry.field(description="The subscription (`node(id:)` reads it).")
+    reason: HoldReason = strawberry.field(description="Why it was held.")
+
+
 @strawberry.type(description="What one billing run did.")
 class BillingRunReport:
     as_of: date = strawberry.field(description="The billing date.")
     issued: list[str] = strawberry.field(description="Numbers of the invoices issued.")
     held: list[strawberry.ID] = strawberry.field(
-        description="Subscriptions held for want of a PO or an exemption (their ids: `node(id:)` reads them)."
+        description="Subscriptions held (their ids: `node(id:)` reads them); `holds` says why."
     )
+    holds: list[BillingHold] = strawberry.field(description="Each held subscription with the reason.")
     declined: list[str] = strawberry.field(description="Numbers of the invoices whose card charge was declined.")
     claimed_elsewhere: int = strawberry.field(description="Subscriptions another worker was billing at the time.")
 
@@ -167,6 +239,11 @@ class BillingRunReport:
     def from_domain(cls, report: RunReport) -> BillingRunReport:
         return cls(
             as_of=report.as_of, issued=report.issued,
-            held=[strawberry.ID(global_id("Subscription", subscription_id)) for subscription_id in report.held],
+            held=[strawberry.ID(global_id("Subscription", hold.subscription_id)) for hold in report.held],
+            holds=[
+                BillingHold(subscription_id=strawberry.ID(global_id("Subscription", hold.subscription_id)),
+                            reason=hold.reason)
+                for hold in report.held
+            ],
             declined=report.declined, claimed_elsewhere=report.claimed_elsewhere,
         )

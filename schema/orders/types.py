@@ -9,12 +9,14 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
+from billing.invoicing.holds import hold_reason
 from billing.invoicing.invoices import order_line_by_id, subscription_by_id
 from billing.invoicing.purchase_orders import is_held
 from kit.money import Money
 from models.orders import Order, OrderLine, Subscription, order_number
 from schema.context import Info
 from schema.ids import int_key
+from schema.invoices.enums import HoldReason
 from schema.orders.enums import BillingFrequency
 from schema.types.enums import Coverage, Currency, PaymentTerms, TaxCategory
 from schema.types.money import MoneyType
@@ -75,7 +77,9 @@ class SubscriptionNode(relay.Node):
     po_number: str | None = strawberry.field(description="The PO number put on invoices issued from now on.")
     po_required: bool = strawberry.field(description="Whether invoices need a PO number (or an exemption).")
     po_exemption_filed: bool = strawberry.field(description="Whether the PO exemption form is on file.")
-    on_hold: bool = strawberry.field(description="True while invoices are held for want of a PO or an exemption.")
+    on_hold: bool = strawberry.field(
+        description="True while invoices are held for want of a PO or an exemption (see `holdReason` for all holds)."
+    )
     model: strawberry.Private[Subscription]
 
     @classmethod
@@ -86,6 +90,14 @@ class SubscriptionNode(relay.Node):
             po_required=row.po_required, po_exemption_filed=row.po_exemption_filed_at is not None,
             on_hold=is_held(row), model=row,
         )
+
+    @strawberry.field(
+        description="Why charges due on it would not be invoiced today, or null: its coverage has no payment method, "
+        "or it needs a PO and has neither a PO nor an exemption."
+    )
+    async def hold_reason(self, info: Info) -> HoldReason | None:
+        payer = await info.context.loaders.coverage_payers.load((self.model.account_id, self.model.coverage))
+        return hold_reason(self.model, payer)
 
     @strawberry.field(description="The lines of all its orders, by order.")
     async def lines(self, info: Info) -> list[OrderLineNode]:

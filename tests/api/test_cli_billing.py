@@ -21,8 +21,9 @@ from tests.support.invoicing import activate, book, line
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _portal(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}, "PORTAL_DATABASE_URL": database_url}
+def _portal(database_url: str, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}, "PORTAL_DATABASE_URL": database_url,
+           **settings}
     return subprocess.run([sys.executable, "-m", "api.cli", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
 
 
@@ -63,3 +64,19 @@ async def test_the_report_names_held_subscriptions_by_their_global_ids(tmp_path:
     report = json.loads(held.stdout)
     assert report["issued"] == []
     assert report["held_subscriptions"] == [global_id("Subscription", order.subscription_id)]
+
+
+async def test_without_as_of_the_run_is_for_today_by_the_shared_clock(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path}/cli.sqlite3"
+    EXECUTOR_CACHE.clear()
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url), _enable_global_fallback=True)
+        await ctx.generate_schemas()
+        account = await create_account("Acme", "alice")
+        _, (row,) = await book(account, [line("X", "10.00")], booked_on=date(2026, 3, 1), start=date(2026, 3, 1),
+                               end=date(2027, 2, 28))
+        await activate(row, date(2026, 3, 1))
+    run = _portal(url, "billing", "run", PORTAL_CLOCK="2026-03-01")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["as_of"] == "2026-03-01"
+    assert json.loads(run.stdout)["issued"] == ["GL-2026-000001"]

@@ -74,3 +74,21 @@ def test_production_refuses_to_start_without_a_key(tmp_path: Path):
         load_signing_key(settings)
     assert raised.value.variable == "PORTAL_SIGNING_KEY_FILE"
     assert not (tmp_path / "missing.json").exists()
+
+
+def test_the_clock_can_be_fixed_in_development_only():
+    from datetime import date
+
+    from api.oauth.keys import generate_signing_key
+    from api.services import Services
+
+    fixed = Settings.from_env({"PORTAL_CLOCK": "2027-02-01"})
+    services = Services.build(fixed, generate_signing_key())
+    assert fixed.clock == date(2027, 2, 1) and services.clock.today() == date(2027, 2, 1)
+    assert services.clock.simulation_allowed
+    assert Settings.from_env({}).clock is None
+    with pytest.raises(SettingsError, match="PORTAL_CLOCK"):
+        Settings.from_env({"PORTAL_CLOCK": "February"})
+    with pytest.raises(SettingsError, match="PORTAL_CLOCK"):
+        Settings.from_env({"PORTAL_ENV": "production", "PORTAL_ISSUER": "https://portal.example.com",
+                           "PORTAL_CLOCK": "2027-02-01"})

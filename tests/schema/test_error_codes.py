@@ -67,9 +67,9 @@ async def test_a_document_that_does_not_fit_the_schema_is_validation_failed(
         (INVOICES, {"first": "ten"}),  # not an Int
         (INVOICES, {"status": "OVERDUE"}),  # not an InvoiceStatus value
         (INVOICES, {"first": 500}),  # beyond the page limit
-        (USAGE, {"input": {"lineId": ORDER_LINE, "usedOn": "2026-01-01", "listAmount": "NaN"}}),  # not a number
-        (USAGE, {"input": {"lineId": ORDER_LINE, "usedOn": "2026-01-01", "listAmount": "Infinity"}}),
-        (USAGE, {"input": {"lineId": ORDER_LINE, "usedOn": "2026-01-01", "listAmount": "12,50"}}),
+        (USAGE, {"input": {"lineId": ORDER_LINE, "usedOn": "2026-01-01", "listAmount": "NaN", "idempotencyKey": "k"}}),  # not a number
+        (USAGE, {"input": {"lineId": ORDER_LINE, "usedOn": "2026-01-01", "listAmount": "Infinity", "idempotencyKey": "k"}}),
+        (USAGE, {"input": {"lineId": ORDER_LINE, "usedOn": "2026-01-01", "listAmount": "12,50", "idempotencyKey": "k"}}),
     ],
 )
 async def test_a_variable_of_the_wrong_type_or_range_is_bad_user_input(

@@ -44,8 +44,13 @@ async def book(
     account: Account, lines: Sequence[LineRequest], *, booked_on: date, start: date | None = None,
     end: date | None = None, coverage: Coverage = Coverage.GLOBAL,
     frequency: BillingFrequency = BillingFrequency.ANNUAL_IN_ADVANCE, terms: PaymentTerms | None = None,
-    subscription_id: int | None = None, policy: BillingPolicy | None = None, **extra: Any,
+    subscription_id: int | None = None, policy: BillingPolicy | None = None, pays: bool = True, **extra: Any,
 ) -> tuple[Order, list[OrderLine]]:
+    """Book an order as staff would. With ``pays`` (the default) a coverage that has
+    no payment method yet is first given one (an invoice profile, as ``give_profile``):
+    an order on a coverage that cannot pay is refused."""
+    if pays and not await PaymentSettings.exists(account_id=account.id, coverage=coverage):
+        await give_profile(account, coverage)
     request = OrderRequest(
         account_id=account.id, coverage=coverage, booked_on=booked_on, lines=list(lines),
         subscription_id=subscription_id, start_date=start, end_date=end,
@@ -64,14 +69,19 @@ async def give_profile(
     ccs: Sequence[str] = (), country: str = "JP", method: PaymentMethod = PaymentMethod.INVOICE,
     card_reference: str | None = None,
 ) -> InvoiceProfile:
+    """Make ``coverage`` pay through a new profile (replacing what it paid with)."""
     profile = await InvoiceProfile.create(
         account=account, company_name="Acme IoT K.K.", contact_name="Hanako Yamada", billing_email=email,
         cc_emails=list(ccs), phone="+81-3-0000-0000", postal_code="100-0001", country=country, city="Tokyo",
         address_lines=["1-1 Chiyoda"], delivery_method=DeliveryMethod.EMAIL, language=language,
+        home_coverage=coverage,
     )
-    await PaymentSettings.create(
-        account=account, coverage=coverage, payment_method=method, invoice_profile=profile,
-        card_reference=card_reference, card_brand="visa" if card_reference else None,
+    await PaymentSettings.update_or_create(
+        account=account, coverage=coverage,
+        defaults={
+            "payment_method": method, "invoice_profile": profile, "card_reference": card_reference,
+            "card_brand": "visa" if card_reference else None,
+        },
     )
     return profile
 

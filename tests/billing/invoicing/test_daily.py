@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date as D
 
+from billing.clock import Clock
 from billing.invoicing.daily import DailyBilling
 from billing.payment_settings.gateway import TestGateway
 from billing.policy import BillingPolicy
@@ -13,33 +14,23 @@ from models.invoices import Invoice
 from tests.support.invoicing import activate, book, line
 
 
-class _Calendar:
-    def __init__(self, day: D) -> None:
-        self.day = day
-
-    def __call__(self) -> D:
-        return self.day
-
-
 async def test_runs_once_per_day_and_again_on_the_next_day(account: Account) -> None:
     _, rows = await book(account, [line("X", "10.00")], booked_on=D(2026, 3, 1), start=D(2026, 3, 1),
                          end=D(2027, 2, 28))
     await activate(rows[0], D(2026, 3, 1))
-    calendar = _Calendar(D(2026, 3, 1))
-    daily = DailyBilling(BillingPolicy(), TestGateway(), today=calendar)
+    daily = DailyBilling(BillingPolicy(), TestGateway(), clock=Clock(fixed=D(2026, 3, 1)))
 
     first = await daily.tick()
     assert first is not None and len(first.issued) == 1
     assert await daily.tick() is None, "the same day is not run twice"
-    calendar.day = D(2026, 3, 2)
+    daily.clock = Clock(fixed=D(2026, 3, 2))
     second = await daily.tick()
     assert second is not None and second.as_of == D(2026, 3, 2) and second.issued == []
     assert await Invoice.all().count() == 1
 
 
 async def test_a_failed_day_is_retried_at_the_next_tick(account: Account, db) -> None:
-    calendar = _Calendar(D(2026, 3, 1))
-    daily = DailyBilling(BillingPolicy(), TestGateway(), today=calendar)
+    daily = DailyBilling(BillingPolicy(), TestGateway(), clock=Clock(fixed=D(2026, 3, 1)))
     await db.db().execute_script('ALTER TABLE "order_lines" RENAME TO "order_lines_gone"')
     try:
         assert await daily.tick() is None and daily.last_run is None
@@ -49,7 +40,7 @@ async def test_a_failed_day_is_retried_at_the_next_tick(account: Account, db) ->
 
 
 async def test_the_loop_stops_when_asked(account: Account) -> None:
-    daily = DailyBilling(BillingPolicy(), TestGateway(), today=_Calendar(D(2026, 3, 1)), tick_seconds=0.01)
+    daily = DailyBilling(BillingPolicy(), TestGateway(), clock=Clock(fixed=D(2026, 3, 1)), tick_seconds=0.01)
     stop = asyncio.Event()
     task = asyncio.create_task(daily.run(stop))
     await asyncio.sleep(0.05)

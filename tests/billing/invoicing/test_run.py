@@ -11,6 +11,8 @@ import pytest
 from tortoise.exceptions import IntegrityError
 
 from billing.access.caller import Caller
+from billing.accounts import add_member
+from billing.invoicing.holds import Hold, HoldReason
 from billing.invoicing.purchase_orders import (
     file_purchase_order_exemption,
     set_purchase_order_number,
@@ -119,7 +121,8 @@ async def test_a_subscription_needing_a_po_is_held_until_one_arrives(account: Ac
     await activate(row, D(2026, 3, 1))
     held = await run_billing(D(2026, 3, 1))
     again = await run_billing(D(2026, 3, 2))
-    assert held.issued == [] and held.held == [row.subscription_id] and again.held == [row.subscription_id]
+    assert held.issued == [] and held.held_subscriptions == [row.subscription_id]
+    assert again.held == [Hold(row.subscription_id, HoldReason.PURCHASE_ORDER_MISSING)]
     assert await OutboxMessage.filter(kind="invoice_held_for_po").count() == 1
     await set_purchase_order_number(_owner(account), row.subscription_id, "PO-4711")
     (number,) = (await run_billing(D(2026, 3, 3))).issued
@@ -131,7 +134,7 @@ async def test_a_po_exemption_releases_a_held_subscription(account: Account) -> 
     _, (row,) = await book(account, [line("X", "10.00")], booked_on=D(2026, 3, 1), start=D(2026, 3, 1),
                            end=D(2027, 2, 28), po_required=True)
     await activate(row, D(2026, 3, 1))
-    assert (await run_billing(D(2026, 3, 1))).held == [row.subscription_id]
+    assert (await run_billing(D(2026, 3, 1))).held_subscriptions == [row.subscription_id]
     await file_purchase_order_exemption(_owner(account), row.subscription_id)
     report = await run_billing(D(2026, 3, 2))
     assert len(report.issued) == 1 and report.held == []
@@ -219,3 +222,23 @@ async def test_an_invoiced_line_keeps_its_activation_date(account: Account) -> N
     with pytest.raises(BusinessError) as refused:
         await activate(row, D(2026, 3, 5))
     assert refused.value.errors[0].code is ErrorCode.IMMUTABLE_FIELD
+
+
+async def test_a_coverage_without_a_payment_method_is_held_and_its_owners_are_told_once(account: Account) -> None:
+    await add_member(account.id, "owner", Role.OWNER, email="owner@acme.test")
+    _, (row,) = await book(account, [line("X", "10.00")], booked_on=D(2026, 3, 1), start=D(2026, 3, 1),
+                           end=D(2027, 2, 28))
+    await activate(row, D(2026, 3, 1))
+    # The method is gone by the time the run comes (data from before orders were checked, or removed since).
+    await PaymentSettings.filter(account_id=account.id).update(payment_method=None, invoice_profile_id=None)
+    first = await run_billing(D(2026, 3, 1))
+    again = await run_billing(D(2026, 3, 2))
+    hold = Hold(row.subscription_id, HoldReason.PAYMENT_METHOD_MISSING)
+    assert (first.issued, first.held, again.held) == ([], [hold], [hold])
+    assert await Invoice.all().count() == 0, "nothing is billed to nobody"
+    (notice,) = await OutboxMessage.filter(kind="billing_held_no_payment_method")
+    assert notice.to_addresses == ["owner@acme.test"] and notice.data["subscription"] == f"SUB-{row.subscription_id:06d}"
+    await give_profile(account, Coverage.GLOBAL)
+    released = await run_billing(D(2026, 3, 3))
+    assert len(released.issued) == 1 and released.held == []
+    assert (await Invoice.get(number=released.issued[0])).issue_date == D(2026, 3, 3)

@@ -1,4 +1,5 @@
-"""Billing periods: aligned to the term start, cut at the term end."""
+"""Months of a term (counted from the term start's day) and billing periods: whole
+months of the term, aligned to the term start, cut at the term end."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from billing.rules.periods import (
     Period,
     add_months,
     billing_periods,
+    days_in_month,
+    month_index,
+    month_start,
     period_billing_date,
     period_containing,
 )
@@ -64,15 +68,52 @@ def test_quarterly_periods_are_aligned_to_a_mid_month_term_start_and_cut_at_term
     ]
 
 
-def test_monthly_periods_from_the_31st_do_not_drift_after_february():
+def test_monthly_periods_from_the_31st_are_the_months_of_the_term():
     periods = billing_periods(
         date(2026, 1, 31), date(2026, 5, 30), BillingFrequency.MONTHLY_IN_ADVANCE
     )
-    assert [p.start for p in periods] == [
-        date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)
+    assert periods == [
+        Period(date(2026, 1, 31), date(2026, 2, 28)),
+        Period(date(2026, 3, 1), date(2026, 3, 30)),
+        Period(date(2026, 3, 31), date(2026, 4, 30)),
+        Period(date(2026, 5, 1), date(2026, 5, 30)),
     ]
-    assert periods[0].end == date(2026, 2, 27)
-    assert periods[-1].end == date(2026, 5, 30)
+
+
+def test_months_of_a_term_from_jan_31_end_the_day_before_the_next_31st_or_on_a_short_months_last_day():
+    ends = [month_start(date(2026, 1, 31), k + 1) - timedelta(days=1) for k in range(8)]
+    assert [(month_start(date(2026, 1, 31), k), end) for k, end in enumerate(ends)] == [
+        (date(2026, 1, 31), date(2026, 2, 28)),
+        (date(2026, 3, 1), date(2026, 3, 30)),
+        (date(2026, 3, 31), date(2026, 4, 30)),
+        (date(2026, 5, 1), date(2026, 5, 30)),
+        (date(2026, 5, 31), date(2026, 6, 30)),
+        (date(2026, 7, 1), date(2026, 7, 30)),
+        (date(2026, 7, 31), date(2026, 8, 30)),
+        (date(2026, 8, 31), date(2026, 9, 30)),
+    ]
+    # a leap year: the first month ends on Feb 29
+    assert month_start(date(2028, 1, 31), 1) == date(2028, 3, 1)
+    assert month_start(date(2028, 1, 29), 1) == date(2028, 2, 29)
+    assert month_start(date(2027, 1, 29), 1) == date(2027, 3, 1)
+
+
+@pytest.mark.parametrize(
+    ("term_start", "k", "expected"),
+    [
+        (date(2027, 2, 15), 1, date(2027, 3, 15)),
+        (date(2027, 2, 15), 12, date(2028, 2, 15)),
+        (date(2026, 1, 1), 1, date(2026, 2, 1)),
+        (date(2026, 1, 30), 1, date(2026, 3, 1)),
+        (date(2026, 1, 30), 2, date(2026, 3, 30)),
+        (date(2028, 2, 29), 12, date(2029, 3, 1)),
+        (date(2026, 11, 30), 3, date(2027, 3, 1)),
+        (date(2026, 3, 31), -1, date(2026, 3, 1)),
+        (date(2026, 3, 31), 0, date(2026, 3, 31)),
+    ],
+)
+def test_month_start_is_the_term_start_day_or_the_first_of_the_following_month(term_start, k, expected):
+    assert month_start(term_start, k) == expected
 
 
 def test_one_day_term_has_one_one_day_period():
@@ -98,7 +139,10 @@ def test_period_containing_finds_the_period_and_none_outside_the_term():
     start, end = date(2026, 1, 31), date(2026, 12, 31)
     monthly = BillingFrequency.MONTHLY_IN_ADVANCE
     assert period_containing(date(2026, 3, 15), start, end, monthly) == Period(
-        date(2026, 2, 28), date(2026, 3, 30)
+        date(2026, 3, 1), date(2026, 3, 30)
+    )
+    assert period_containing(date(2026, 2, 28), start, end, monthly) == Period(
+        date(2026, 1, 31), date(2026, 2, 28)
     )
     assert period_containing(date(2026, 1, 30), start, end, monthly) is None
     assert period_containing(date(2027, 1, 1), start, end, monthly) is None
@@ -124,7 +168,7 @@ def test_periods_tile_the_term_without_gaps_or_overlaps(term_start, length, freq
     for before, after in zip(periods, periods[1:]):
         assert after.start == before.end + timedelta(days=1)
     for index, period in enumerate(periods):
-        assert period.start == add_months(term_start, index * frequency.months_per_period)
+        assert period.start == month_start(term_start, index * frequency.months_per_period)
 
 
 @FAST
@@ -149,3 +193,32 @@ def test_add_months_lands_in_the_right_month_and_never_past_the_day(day, a, b):
     assert moved.day <= day.day
     if day.day <= 28:
         assert add_months(moved, b) == add_months(day, a + b)
+
+
+@FAST
+@given(term_start=days, k=st.integers(-40, 40))
+def test_months_of_a_term_follow_each_other_and_last_28_to_31_days(term_start, k):
+    start, following = month_start(term_start, k), month_start(term_start, k + 1)
+    assert 28 <= (following - start).days <= 31
+    target = add_months(term_start.replace(day=1), k)  # the k-th calendar month after the start's
+    if term_start.day <= days_in_month(target.year, target.month):
+        assert start == target.replace(day=term_start.day)
+    else:
+        assert start == add_months(target, 1)
+    assert month_index(term_start, start) == k
+    assert month_index(term_start, following - timedelta(days=1)) == k
+
+
+@FAST
+@given(term_start=days, day=days)
+def test_month_index_finds_the_month_of_the_term_holding_a_day(term_start, day):
+    k = month_index(term_start, day)
+    assert month_start(term_start, k) <= day < month_start(term_start, k + 1)
+
+
+@FAST
+@given(day=days, k=st.integers(-40, 40))
+def test_the_months_of_a_term_from_the_first_are_calendar_months(day, k):
+    first = day.replace(day=1)
+    assert month_start(first, k) == add_months(first, k)
+    assert month_start(day, k) == add_months(day, k) or day.day > 28

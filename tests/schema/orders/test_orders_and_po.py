@@ -9,6 +9,7 @@ from strawberry import relay
 
 from models.accounts import Account
 from models.coverage import Coverage
+from models.orders import Subscription
 from models.payment import PaymentMethod
 from tests.support.invoicing import give_profile
 from tests.support.invoicing_gql import (
@@ -59,8 +60,22 @@ async def test_a_card_paying_coverage_may_book_small_orders(gql: Any, token_for:
     assert (await gql(CREATE_ORDER, staff, {"input": _small(account)}))["data"]["createOrder"]["errors"] == []
 
 
+async def test_an_order_on_a_coverage_without_a_payment_method_is_refused(
+    gql: Any, token_for: Any, account: Account
+) -> None:
+    staff = await token_for("staff-1", "admin")
+    body = (await gql(CREATE_ORDER, staff, {"input": order_input(_gid(account))}))["data"]["createOrder"]
+    assert body["order"] is None
+    assert [(e["code"], e["field"]) for e in body["errors"]] == [("NO_PAYMENT_METHOD", "coverage")]
+    assert await Subscription.all().count() == 0, "nothing was written"
+    await give_profile(account, Coverage.GLOBAL)
+    assert (await gql(CREATE_ORDER, staff, {"input": order_input(_gid(account))}))["data"]["createOrder"]["errors"] == []
+
+
 async def test_orders_are_validated_and_default_terms_depend_on_the_coverage(gql: Any, token_for: Any, account: Account) -> None:
     staff = await token_for("staff-1", "admin")
+    await give_profile(account, Coverage.GLOBAL)
+    await give_profile(account, Coverage.JP)
     bad = _small(account, endDate="2025-12-31", lines=[{"product": "X", "monthlyAmount": "1.001"}])
     errors = (await gql(CREATE_ORDER, staff, {"input": bad}))["data"]["createOrder"]["errors"]
     assert [e["field"] for e in errors] == ["lines.0.monthlyAmount"]
@@ -79,6 +94,7 @@ async def test_the_customer_sets_a_po_or_files_an_exemption_on_their_own_subscri
     gql: Any, token_for: Any, account: Account, other_account: Account
 ) -> None:
     staff = await token_for("staff-1", "admin")
+    await give_profile(account, Coverage.GLOBAL)
     created = (await gql(CREATE_ORDER, staff, {"input": order_input(_gid(account), poRequired=True)}))["data"]["createOrder"]
     subscription = created["order"]["subscription"]
     assert subscription["onHold"] is True

@@ -9,6 +9,8 @@ from typing import Any
 from strawberry import relay
 
 from models.accounts import Account
+from models.coverage import Coverage
+from tests.support.invoicing import give_profile
 from tests.support.invoicing_gql import CREATE_ORDER, RUN, order_input
 
 RECORD_USAGE = """
@@ -45,6 +47,7 @@ async def test_staff_record_usage_and_the_customer_reads_overage_and_bursting_li
 ) -> None:
     staff = await token_for("staff-1", "admin")
     owner = await token_for("owner", "billing:read billing:write")
+    await give_profile(account, Coverage.GLOBAL)
     created = (await gql(CREATE_ORDER, staff, {"input": _committed_order(account)}))["data"]["createOrder"]
     line_id = created["order"]["lines"][0]["id"]
     activated = (await gql(ACTIVATE, staff, {"id": line_id}))["data"]["activateOrderLine"]
@@ -52,18 +55,20 @@ async def test_staff_record_usage_and_the_customer_reads_overage_and_bursting_li
     assert (await gql(RUN, staff, {"asOf": "2026-01-01"}))["data"]["runBilling"]["report"]["issued"] == ["GL-2026-000001"]
 
     for day in ("2026-01-05", "2026-01-15", "2026-01-25"):
-        used = (await gql(RECORD_USAGE, staff, {"input": {"lineId": line_id, "usedOn": day, "listAmount": "500.00"}}))
+        record = {"lineId": line_id, "usedOn": day, "listAmount": "500.00", "idempotencyKey": f"use-{day}"}
+        used = (await gql(RECORD_USAGE, staff, {"input": record}))
         assert used["data"]["recordUsage"]["errors"] == []
     assert used["data"]["recordUsage"]["usage"] == {
         "lineId": line_id, "usedOn": "2026-01-25", "listAmount": {"amount": "500.00", "currency": "USD"}}
     for hour in range(10):
-        burst = {"lineId": line_id, "hourStart": f"2026-01-10T{hour:02d}:00:00+00:00", "totalUnits": 6}
+        burst = {"lineId": line_id, "hourStart": f"2026-01-10T{hour:02d}:00:00+00:00", "totalUnits": 6,
+                 "idempotencyKey": f"burst-{hour}"}
         assert (await gql(RECORD_BURSTING, staff, {"input": burst}))["data"]["recordBursting"]["errors"] == []
-    too_many = {"lineId": line_id, "hourStart": "2026-01-11T00:00:00Z", "totalUnits": 9}
+    too_many = {"lineId": line_id, "hourStart": "2026-01-11T00:00:00Z", "totalUnits": 9, "idempotencyKey": "burst-x"}
     refused = (await gql(RECORD_BURSTING, staff, {"input": too_many}))["data"]["recordBursting"]
     assert refused["bursting"] is None
     assert [(e["code"], e["field"]) for e in refused["errors"]] == [("BURST_LIMIT", "totalUnits")]
-    bad_amount = {"lineId": line_id, "usedOn": "2026-01-06", "listAmount": "0.001"}
+    bad_amount = {"lineId": line_id, "usedOn": "2026-01-06", "listAmount": "0.001", "idempotencyKey": "bad"}
     errors = (await gql(RECORD_USAGE, staff, {"input": bad_amount}))["data"]["recordUsage"]["errors"]
     assert [(e["code"], e["field"]) for e in errors] == [("INVALID", "listAmount")]
     forbidden = await gql(RECORD_USAGE, owner, {"input": {**bad_amount, "listAmount": "1.00"}})
@@ -78,7 +83,7 @@ async def test_staff_record_usage_and_the_customer_reads_overage_and_bursting_li
         ("Compute — bursting", "BURSTING", "2026-01-01", "2026-01-31", "10.00"),
     ]
     assert invoice["total"] == {"amount": "1210.00"}
-    late = {"lineId": line_id, "usedOn": "2026-01-31", "listAmount": "1.00"}
+    late = {"lineId": line_id, "usedOn": "2026-01-31", "listAmount": "1.00", "idempotencyKey": "late"}
     errors = (await gql(RECORD_USAGE, staff, {"input": late}))["data"]["recordUsage"]["errors"]
     assert [(e["code"], e["field"]) for e in errors] == [("USAGE_ALREADY_INVOICED", "usedOn")]
 

@@ -1,0 +1,156 @@
+"""The price list: the list price per unit-hour of each product and currency, with
+effective dates (staff set it), and the hourly usage the billing run prices at it.
+
+The price in force at an hour is the latest entry effective at or before that
+hour. Bursting and post-term use are valued at it when the run bills their month
+(so a price entered late for past hours still counts until the month is
+invoiced); bursting falls back to the line's own unit-hour price when the price
+list has none in force for its product.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from tortoise.transactions import in_transaction
+
+from billing.access.caller import Caller
+from billing.access.rules import require_staff
+from billing.errors import ErrorCode, FieldError
+from billing.invoicing.usage_checks import hour_start_error, refuse
+from billing.rules.recurring_charges import Term
+from billing.rules.usage_charges import (
+    HourlyReport,
+    latest_reports,
+    monthly_burst_value,
+    monthly_post_term_value,
+    price_in_force,
+    utc_hour,
+)
+from kit.money import Currency
+from models.orders import AMOUNT_DIGITS, UNIT_PRICE_DECIMALS, OrderLine
+from models.prices import ListPrice
+from models.usage import BurstRecord, PostTermRecord
+
+PRODUCT_LENGTH = 100
+_QUANTUM = Decimal(1).scaleb(-UNIT_PRICE_DECIMALS)
+_CEILING = Decimal(10) ** (AMOUNT_DIGITS - UNIT_PRICE_DECIMALS)
+
+Schedule = list[tuple[datetime, Decimal]]
+MonthlyValues = dict[tuple[int, date], Fraction]
+
+
+def _price_errors(product: str, unit_hour_price: Decimal, effective_from: datetime) -> list[FieldError | None]:
+    errors: list[FieldError | None] = [hour_start_error(effective_from, "effectiveFrom")]
+    if not product:
+        errors.append(FieldError(ErrorCode.REQUIRED, "The product is required.", "product"))
+    elif len(product) > PRODUCT_LENGTH:
+        errors.append(FieldError(ErrorCode.TOO_LONG, f"A product is at most {PRODUCT_LENGTH} characters.", "product"))
+    price = unit_hour_price
+    if not price.is_finite() or not 0 < price < _CEILING or price != price.quantize(_QUANTUM):
+        message = f"The unit-hour list price is positive, below {_CEILING}, with at most {UNIT_PRICE_DECIMALS} decimals."
+        errors.append(FieldError(ErrorCode.INVALID, message, "unitHourPrice"))
+    return errors
+
+
+async def set_list_price(
+    caller: Caller, product: str, currency: Currency, unit_hour_price: Decimal, effective_from: datetime
+) -> ListPrice:
+    """Set the list price of ``product`` in ``currency`` from the hour ``effective_from``
+    (a naive time is UTC). Setting it again for the same hour replaces that entry."""
+    require_staff(caller, "set list prices")
+    product, hour = product.strip(), utc_hour(effective_from)
+    refuse(*_price_errors(product, unit_hour_price, hour))
+    async with in_transaction():
+        entry = ListPrice(product=product, currency=currency, unit_hour_price=unit_hour_price, effective_from=hour,
+                          set_by=caller.subject)
+        await ListPrice.bulk_create(
+            [entry], on_conflict=["product", "currency", "effective_from"], update_fields=["unit_hour_price", "set_by"]
+        )
+        return await ListPrice.get(product=product, currency=currency, effective_from=hour)
+
+
+async def list_prices(caller: Caller, product: str, currency: Currency | None = None) -> list[ListPrice]:
+    """The price list of ``product`` (in ``currency``, or both), oldest entry first."""
+    require_staff(caller, "read list prices")
+    query = ListPrice.filter(product=product.strip())
+    if currency is not None:
+        query = query.filter(currency=currency)
+    return list(await query.order_by("currency", "effective_from"))
+
+
+async def price_at(product: str, currency: Currency, hour: datetime) -> Decimal | None:
+    """The list price in force at ``hour`` for ``product`` in ``currency`` (None if none)."""
+    entry = (
+        await ListPrice.filter(product=product, currency=currency, effective_from__lte=utc_hour(hour))
+        .order_by("-effective_from").first()
+    )
+    return entry.unit_hour_price if entry is not None else None
+
+
+async def schedules(products: Iterable[str], currency: Currency) -> dict[str, Schedule]:
+    """Every product's price list in ``currency``, oldest entry first (one query)."""
+    wanted = sorted(set(products))
+    if not wanted:
+        return {}
+    found: dict[str, Schedule] = defaultdict(list)
+    rows = await ListPrice.filter(product__in=wanted, currency=currency).order_by("effective_from").values_list(
+        "product", "effective_from", "unit_hour_price"
+    )
+    for product, effective_from, price in rows:
+        found[product].append((effective_from, price))
+    return dict(found)
+
+
+def _burst_price(line: OrderLine, prices: Mapping[str, Schedule], hour: datetime) -> Decimal:
+    price = price_in_force(prices.get(line.product, []), hour)
+    if price is None:
+        assert line.burst_unit_hour_price is not None
+        return line.burst_unit_hour_price
+    return price
+
+
+def _post_term_price(line: OrderLine, prices: Mapping[str, Schedule], hour: datetime, currency: Currency) -> Decimal:
+    price = price_in_force(prices.get(line.product, []), hour)
+    if price is None:  # recording refuses such an hour, and entries are never deleted
+        raise LookupError(f"no list price of {line.product!r} in {currency.value} in force at {hour}")
+    return price
+
+
+async def hourly_usage_values(
+    lines: Mapping[int, OrderLine], term: Term, before: datetime
+) -> tuple[MonthlyValues, MonthlyValues]:
+    """The exact value per (line, month) of the bursting and of the post-term use of
+    ``lines`` (of one subscription, with ``term``) reported for hours before
+    ``before``, each hour from its latest report, at the price in force at that
+    hour. At most one query per kind (none when no line bursts, none before the
+    term has ended), and one for the price list when there is any such hour."""
+    currency = term.currency
+    subscribed = {
+        line.id: line.subscribed_units for line in lines.values()
+        if line.subscribed_units is not None and line.burst_unit_hour_price is not None
+    }
+    bursts: list[HourlyReport] = latest_reports(
+        await BurstRecord.filter(order_line_id__in=list(subscribed), hour_start__lt=before)
+        .order_by("id").values_list("order_line_id", "hour_start", "total_units")
+    ) if subscribed else []
+    term_ended = before > datetime.combine(term.end + timedelta(days=1), time(), UTC)
+    post_term: list[HourlyReport] = latest_reports(
+        await PostTermRecord.filter(order_line_id__in=list(lines), hour_start__lt=before)
+        .order_by("id").values_list("order_line_id", "hour_start", "units")
+    ) if lines and term_ended else []
+    prices = await schedules((lines[line_id].product for line_id, _, _ in [*bursts, *post_term]), currency)
+    return (
+        monthly_burst_value(
+            ((line_id, hour, units, _burst_price(lines[line_id], prices, hour)) for line_id, hour, units in bursts),
+            subscribed,
+        ),
+        monthly_post_term_value(
+            (line_id, hour, units, _post_term_price(lines[line_id], prices, hour, currency))
+            for line_id, hour, units in post_term
+        ),
+    )

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TypeVar
 
 from strawberry import relay
+
+R = TypeVar("R")
+N = TypeVar("N")
 
 NO_ACCOUNT = uuid.UUID(int=0)
 """A UUID that names no account, for a wrong account id in an input."""
@@ -77,3 +81,15 @@ def parse_account_id(text: str) -> uuid.UUID | None:
         return None
     account = account_of(gid)
     return None if account == NO_ACCOUNT else account
+
+
+async def resolve_int_nodes(
+    node_ids: Iterable[str],
+    fetch: Callable[[list[int]], Awaitable[dict[int, R]]],
+    to_node: Callable[[R], N],
+) -> list[N | None]:
+    """``resolve_nodes`` for types keyed by integers: one ``fetch`` of the keys (which
+    returns only the rows the caller may read), then a node, or None, per id in order."""
+    keys: Sequence[int | None] = int_keys(node_ids)
+    rows = await fetch([key for key in keys if key is not None])
+    return [to_node(rows[key]) if key is not None and key in rows else None for key in keys]

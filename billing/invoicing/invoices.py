@@ -100,24 +100,27 @@ async def find_invoice(caller: Caller, number: str, account_id: uuid.UUID | None
     return await invoices_query(caller, account_id=account_id).filter(number=number).first()
 
 
-async def invoice_by_id(caller: Caller, invoice_id: int) -> Invoice | None:
-    return await invoices_query(caller).filter(id=invoice_id).first()
+async def invoices_by_id(caller: Caller, ids: list[int]) -> dict[int, Invoice]:
+    """The invoices among ``ids`` the caller may read."""
+    return {row.id: row for row in await invoices_query(caller).filter(id__in=ids)}
 
 
 def subscriptions_query(caller: Caller, account_id: uuid.UUID | None = None) -> QuerySet[Subscription]:
     return readable(Subscription.all(), caller, scopes=INVOICE_READ_SCOPES, account_id=account_id)
 
 
-async def subscription_by_id(caller: Caller, subscription_id: int) -> Subscription | None:
-    return await subscriptions_query(caller).filter(id=subscription_id).first()
+async def subscriptions_by_id(caller: Caller, ids: list[int]) -> dict[int, Subscription]:
+    """The subscriptions among ``ids`` the caller may read."""
+    return {row.id: row for row in await subscriptions_query(caller).filter(id__in=ids)}
 
 
-async def order_line_by_id(caller: Caller, line_id: int) -> OrderLine | None:
-    """An order line of one of the caller's subscriptions, with its order and subscription."""
+async def order_lines_by_id(caller: Caller, ids: list[int]) -> dict[int, OrderLine]:
+    """The order lines among ``ids`` on subscriptions the caller may read, with their
+    order and subscription."""
     query = readable(
-        OrderLine.filter(id=line_id), caller, scopes=INVOICE_READ_SCOPES, account_field="subscription__account_id"
+        OrderLine.filter(id__in=ids), caller, scopes=INVOICE_READ_SCOPES, account_field="subscription__account_id"
     )
-    return await query.select_related("order", "subscription").first()
+    return {row.id: row for row in await query.select_related("order", "subscription")}
 
 
 async def _open_invoice(caller: Caller, invoice_id: int) -> Invoice:

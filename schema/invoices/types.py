@@ -11,14 +11,14 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
-from billing.invoicing.invoices import InvoiceGroup, invoice_by_id, invoice_groups
+from billing.invoicing.invoices import InvoiceGroup, invoice_groups, invoices_by_id
 from billing.invoicing.run import RunReport
 from billing.rules.invoice_status import display_status
 from kit.money import Money
 from models.invoices import Invoice, InvoiceLine, InvoiceTax
 from schema.context import Info
 from schema.emails.types import EmailNotification
-from schema.ids import global_id, int_key
+from schema.ids import global_id, resolve_int_nodes
 from schema.invoices.enums import ChargeKind, DisplayStatus, HoldReason
 from schema.types.enums import Coverage, Currency, PaymentTerms, TaxCategory
 from schema.types.money import MoneyType
@@ -211,11 +211,8 @@ class InvoiceNode(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[InvoiceNode | None]:
         """Only the caller's own invoices resolve (any for staff)."""
-        results: list[InvoiceNode | None] = []
-        for key in (int_key(node_id) for node_id in node_ids):
-            row = await invoice_by_id(info.context.caller, key) if key is not None else None
-            results.append(cls.from_model(row) if row else None)
-        return results
+        caller = info.context.caller
+        return await resolve_int_nodes(node_ids, lambda keys: invoices_by_id(caller, keys), cls.from_model)
 
 
 @strawberry.type(description="A subscription with charges due that a billing run did not invoice, and why.")

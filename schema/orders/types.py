@@ -10,12 +10,12 @@ import strawberry
 from strawberry import relay
 
 from billing.invoicing.holds import hold_reason
-from billing.invoicing.invoices import order_line_by_id, subscription_by_id
+from billing.invoicing.invoices import order_lines_by_id, subscriptions_by_id
 from billing.invoicing.purchase_orders import is_held
 from kit.money import Money
 from models.orders import Order, OrderLine, Subscription, order_number
 from schema.context import Info
-from schema.ids import int_key
+from schema.ids import resolve_int_nodes
 from schema.invoices.enums import HoldReason
 from schema.orders.enums import BillingFrequency
 from schema.types.enums import Coverage, Currency, PaymentTerms, TaxCategory
@@ -59,11 +59,11 @@ class OrderLineNode(relay.Node):
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[OrderLineNode | None]:
         """Only the caller's own lines resolve (any for staff)."""
-        results: list[OrderLineNode | None] = []
-        for key in (int_key(node_id) for node_id in node_ids):
-            row = await order_line_by_id(info.context.caller, key) if key is not None else None
-            results.append(cls.from_model(row, row.order, row.subscription.coverage.currency) if row else None)
-        return results
+        caller = info.context.caller
+        return await resolve_int_nodes(
+            node_ids, lambda keys: order_lines_by_id(caller, keys),
+            lambda row: cls.from_model(row, row.order, row.subscription.coverage.currency),
+        )
 
 
 @strawberry.type(name="Subscription", description="A term on one coverage; its orders' lines co-terminate at its end.")
@@ -110,11 +110,8 @@ class SubscriptionNode(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[SubscriptionNode | None]:
         """Only the caller's own subscriptions resolve (any for staff)."""
-        results: list[SubscriptionNode | None] = []
-        for key in (int_key(node_id) for node_id in node_ids):
-            row = await subscription_by_id(info.context.caller, key) if key is not None else None
-            results.append(cls.from_model(row) if row else None)
-        return results
+        caller = info.context.caller
+        return await resolve_int_nodes(node_ids, lambda keys: subscriptions_by_id(caller, keys), cls.from_model)
 
 
 @strawberry.type(name="Order", description="An order booked on a subscription.")

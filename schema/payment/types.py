@@ -15,7 +15,7 @@ from billing.payment_settings.coverages import CoverageSettings, ProfileView
 from billing.payment_settings.profiles import profile_history, profiles_by_id
 from models.invoice_profile import PROFILE_FIELDS, InvoiceApplication, ProfileChange
 from schema.context import Info
-from schema.ids import int_keys
+from schema.ids import resolve_int_nodes
 from schema.pagination import AfterArg, FirstArg, keyset_connection
 from schema.payment.enums import ApplicationStatus, DeliveryMethod, Language, PaymentMethod
 from schema.types.account import AccountNode
@@ -113,9 +113,8 @@ class InvoiceProfileNode(BillTo, relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[InvoiceProfileNode | None]:
         """Only the caller's account's profiles resolve; a foreign id answers like a missing one."""
-        ids = int_keys(node_ids)
-        views = await profiles_by_id(info.context.caller, [i for i in ids if i is not None])
-        return [cls.from_view(views[i]) if i in views else None for i in ids]
+        caller = info.context.caller
+        return await resolve_int_nodes(node_ids, lambda keys: profiles_by_id(caller, keys), cls.from_view)
 
 
 @strawberry.type(name="InvoiceApplication", description="A request to pay a coverage by invoice, decided by staff.")
@@ -151,9 +150,8 @@ class InvoiceApplicationNode(BillTo, relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[InvoiceApplicationNode | None]:
         """Staff see every application, members their account's; others answer null."""
-        ids = int_keys(node_ids)
-        rows = await applications_by_id(info.context.caller, [i for i in ids if i is not None])
-        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+        caller = info.context.caller
+        return await resolve_int_nodes(node_ids, lambda keys: applications_by_id(caller, keys), cls.from_model)
 
 
 @strawberry.type(description="How one coverage of the caller's account pays.")

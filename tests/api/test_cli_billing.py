@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext
@@ -27,7 +28,9 @@ def _portal(database_url: str, *args: str, **settings: str) -> subprocess.Comple
     return subprocess.run([sys.executable, "-m", "api.cli", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
 
 
-async def test_billing_run_issues_what_is_due_once_and_prints_a_report(tmp_path: Path) -> None:
+async def _one_subscription_due_on_march_first(tmp_path: Path, **order: Any) -> str:
+    """A SQLite file with one account and one GLOBAL subscription (its id is 1) whose
+    line is active on 2026-03-01; returns its URL."""
     url = f"sqlite://{tmp_path}/cli.sqlite3"
     EXECUTOR_CACHE.clear()
     async with TortoiseContext() as ctx:
@@ -35,8 +38,13 @@ async def test_billing_run_issues_what_is_due_once_and_prints_a_report(tmp_path:
         await ctx.generate_schemas()
         account = await create_account("Acme", "alice")
         _, (row,) = await book(account, [line("X", "10.00")], booked_on=date(2026, 3, 1), start=date(2026, 3, 1),
-                               end=date(2027, 2, 28))
+                               end=date(2027, 2, 28), **order)
         await activate(row, date(2026, 3, 1))
+    return url
+
+
+async def test_billing_run_issues_what_is_due_once_and_prints_a_report(tmp_path: Path) -> None:
+    url = await _one_subscription_due_on_march_first(tmp_path)
     first = _portal(url, "billing", "run", "--as-of", "2026-03-01")
     second = _portal(url, "billing", "run", "--as-of", "2026-03-01")
     assert first.returncode == 0, first.stderr
@@ -50,32 +58,17 @@ async def test_billing_run_issues_what_is_due_once_and_prints_a_report(tmp_path:
 
 
 async def test_the_report_names_held_subscriptions_by_their_global_ids(tmp_path: Path) -> None:
-    url = f"sqlite://{tmp_path}/cli.sqlite3"
-    EXECUTOR_CACHE.clear()
-    async with TortoiseContext() as ctx:
-        await ctx.init(config=tortoise_config(url), _enable_global_fallback=True)
-        await ctx.generate_schemas()
-        account = await create_account("Acme", "alice")
-        order, (row,) = await book(account, [line("X", "10.00")], booked_on=date(2026, 3, 1), start=date(2026, 3, 1),
-                                   end=date(2027, 2, 28), po_required=True)
-        await activate(row, date(2026, 3, 1))
+    url = await _one_subscription_due_on_march_first(tmp_path, po_required=True)
     held = _portal(url, "billing", "run", "--as-of", "2026-03-01")
     assert held.returncode == 0, held.stderr
     report = json.loads(held.stdout)
     assert report["issued"] == []
-    assert report["held_subscriptions"] == [global_id("Subscription", order.subscription_id)]
+    assert report["held_subscriptions"] == [global_id("Subscription", 1)]
+    assert report["holds"] == [{"subscription": global_id("Subscription", 1), "reason": "PURCHASE_ORDER_MISSING"}]
 
 
 async def test_without_as_of_the_run_is_for_today_by_the_shared_clock(tmp_path: Path) -> None:
-    url = f"sqlite://{tmp_path}/cli.sqlite3"
-    EXECUTOR_CACHE.clear()
-    async with TortoiseContext() as ctx:
-        await ctx.init(config=tortoise_config(url), _enable_global_fallback=True)
-        await ctx.generate_schemas()
-        account = await create_account("Acme", "alice")
-        _, (row,) = await book(account, [line("X", "10.00")], booked_on=date(2026, 3, 1), start=date(2026, 3, 1),
-                               end=date(2027, 2, 28))
-        await activate(row, date(2026, 3, 1))
+    url = await _one_subscription_due_on_march_first(tmp_path)
     run = _portal(url, "billing", "run", PORTAL_CLOCK="2026-03-01")
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["as_of"] == "2026-03-01"

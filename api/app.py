@@ -13,8 +13,9 @@ from starlette.routing import Route
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
+from api.errors import ServiceUnavailableMiddleware
 from api.graphql_app import GraphQLEndpoint
-from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from api.oauth.routes import oauth_routes
 from api.services import Services
 from models.config import ensure_sqlite_directory, tortoise_config
@@ -40,7 +41,12 @@ def create_app(services: Services, *, manage_database: bool = True) -> Starlette
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_database:
             ensure_sqlite_directory(settings.database_url)
-            async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+            config = tortoise_config(
+                settings.database_url,
+                connect_timeout=settings.db_connect_timeout_seconds,
+                statement_timeout=settings.db_statement_timeout_seconds,
+            )
+            async with RegisterTortoise(app, config=config):
                 yield
         else:
             yield
@@ -53,7 +59,9 @@ def create_app(services: Services, *, manage_database: bool = True) -> Starlette
         *oauth_routes(services.authorization_server, settings.issuer, services.signing_key),
     ]
     middleware = [
+        Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
         Middleware(RequestIdMiddleware),
+        Middleware(ServiceUnavailableMiddleware),  # inside the two above: a 503 carries their headers
         Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -142,6 +142,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         host=args.host or settings.host,
         port=args.port or settings.port,
         proxy_headers=True,
+        server_header=False,  # no `server: uvicorn` banner
+        date_header=True,
         log_config=None,
     )
 
@@ -308,7 +310,11 @@ def cmd_billing_run(settings: Settings, args: argparse.Namespace) -> None:
         "as_of": report.as_of.isoformat(), "issued": report.issued,
         "held_subscriptions": [hold["subscription"] for hold in holds], "holds": holds,
         "declined": report.declined, "claimed_elsewhere": report.claimed_elsewhere,
+        "failures": [{"subscriptions": [_global_id("Subscription", s) for s in f.subscription_ids], "error": f.error}
+                     for f in report.failures],
     }))
+    if report.failures:  # every other unit was billed; say so in the exit status
+        raise CommandError(f"{len(report.failures)} billing unit(s) failed; see failures in the report and the log")
 
 
 def _add_usage_commands(sub: Any) -> None:

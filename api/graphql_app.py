@@ -2,28 +2,48 @@
 
 Authentication happens before GraphQL runs, so a missing or bad token is an
 HTTP 401 with ``WWW-Authenticate`` (RFC 6750), never a GraphQL error.
+
+Each operation then runs under the request's policy (its cost budget, whether it
+may introspect: ``schema.limits``) and within ``PORTAL_GRAPHQL_TIMEOUT_SECONDS``:
+past it the operation is cancelled and the answer is a ``REQUEST_TIMEOUT``
+error (HTTP 200, like every GraphQL error but ``UNAUTHENTICATED``). A request
+that names no runnable operation (no query, an unknown ``operationName``) gets a
+coded GraphQL error too, not Strawberry's plain-text 400.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import MissingQueryError
+from strawberry.http import GraphQLRequestData
 from strawberry.schema import BaseSchema
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from api.oauth.validation import AccessTokenValidator, InvalidToken
+from api.settings import Settings
 from billing.access.caller import Caller
 from billing.access.identity import NotAuthorised, resolve_caller
 from schema.context import Context
-from schema.error_codes import GraphQLErrorCode
+from schema.error_codes import GraphQLErrorCode, graphql_error
 from schema.ids import parse_account_id
+from schema.introspection import may_introspect
+from schema.limits import RequestPolicy, current_policy
+from schema.request_id import current_request_id
 
 logger = logging.getLogger("portal.auth")
+graphql_logger = logging.getLogger("portal.graphql")
 
 
 # Rendering the GraphiQL page builds a context too, before any operation runs; it
@@ -43,6 +63,49 @@ class PortalGraphQL(GraphQL):
             billing_policy=services.billing_policy,
             clock=services.clock,
         )
+
+    async def execute_single(  # type: ignore[override]
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        settings: Settings = request.app.state.services.settings
+        policy = RequestPolicy(
+            max_cost=settings.graphql_max_cost,
+            introspection=may_introspect(
+                context.caller, open_to_all=not settings.is_production, clients=settings.introspection_clients
+            ),
+        )
+        allowed = OperationType.from_http(request_adapter.method)
+        if not self.allow_queries_via_get and request_adapter.method == "GET":
+            allowed = allowed - {OperationType.QUERY}
+        budget = asyncio.timeout(settings.graphql_timeout_seconds)
+        token = current_policy.set(policy)
+        try:
+            async with budget:
+                return await self.schema.execute(
+                    request_data.query,
+                    root_value=root_value,
+                    variable_values=request_data.variables,
+                    context_value=context,
+                    operation_name=request_data.operation_name,
+                    allowed_operation_types=allowed,
+                    operation_extensions=request_data.extensions,
+                )
+        except TimeoutError:
+            if not budget.expired():
+                raise
+            return _timed_out(settings.graphql_timeout_seconds, request_data.operation_name)
+        except (MissingQueryError, CannotGetOperationTypeError) as exc:
+            return _no_operation(exc)
+        except InvalidOperationTypeError as exc:  # a mutation sent with GET
+            raise HTTPException(400, exc.as_http_error_reason(request_adapter.method)) from exc
+        finally:
+            current_policy.reset(token)
 
 
 class GraphQLEndpoint:
@@ -94,6 +157,41 @@ class GraphQLEndpoint:
 
 class _MissingToken(InvalidToken):
     pass
+
+
+def _timed_out(seconds: float, operation_name: str | None) -> ExecutionResult:
+    request_id = current_request_id.get()
+    graphql_logger.warning(
+        "operation %s cancelled after %gs (request %s)", operation_name or "(anonymous)", seconds, request_id
+    )
+    return _failed(
+        graphql_error(
+            f"The operation did not finish within {seconds:g} seconds and was cancelled."
+            f" Quote request id {request_id} to support.",
+            GraphQLErrorCode.REQUEST_TIMEOUT,
+            requestId=request_id,
+        )
+    )
+
+
+def _no_operation(cause: Exception) -> ExecutionResult:
+    """The coded error for a request that names nothing to run (Strawberry raises
+    these before any extension could answer)."""
+    if isinstance(cause, MissingQueryError):
+        error = graphql_error("The request has no GraphQL document (`query`).", GraphQLErrorCode.GRAPHQL_PARSE_FAILED)
+    elif isinstance(cause, CannotGetOperationTypeError) and cause.operation_name is not None:
+        error = graphql_error(
+            f"The document has no operation named {cause.operation_name!r} (`operationName`).",
+            GraphQLErrorCode.BAD_USER_INPUT,
+        )
+    else:
+        error = graphql_error("The document has no operation to run.", GraphQLErrorCode.GRAPHQL_VALIDATION_FAILED)
+    graphql_logger.info("refused operation: %s", error.message)
+    return _failed(error)
+
+
+def _failed(error: GraphQLError) -> ExecutionResult:
+    return ExecutionResult(data=None, errors=[error])
 
 
 def _account_hint(request: Request) -> uuid.UUID | None:

@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids and a cap on request body size."""
+"""ASGI middleware: request ids, a cap on request body size, security headers."""
 
 from __future__ import annotations
 
@@ -80,3 +80,73 @@ class BodySizeLimitMiddleware:
 
 class _TooLarge(Exception):
     pass
+
+
+# Sent on every response unless the route set the header itself (``/oauth/jwks`` sets a
+# public Cache-Control on purpose). no-store: GraphQL answers carry personal data and
+# token responses must not be cached (RFC 6749 section 5.1). no-referrer: nothing here
+# needs a Referer, and GraphiQL's CDN and font requests then learn nothing of our URLs.
+_ALWAYS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cache-control", b"no-store"),
+)
+HSTS = "max-age=63072000; includeSubDomains"
+# JSON (everything but the GraphiQL page) loads nothing and is never framed.
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# Exactly what Strawberry's GraphiQL page (strawberry/static/graphiql.html) loads: its
+# inline script (by hash), five scripts and two stylesheets from unpkg (each also pinned by
+# SRI), Google Fonts imported by graphiql.min.css, a data: favicon, requests to /graphql.
+# Styles need 'unsafe-inline': the page has an inline <style> and GraphiQL's dialogs inject
+# <style> elements at run time. A Strawberry upgrade that changes the page fails
+# tests/api/test_security_headers.py; once issue 11 vendors GraphiQL, the unpkg and font
+# sources become 'self'.
+GRAPHIQL_CSP = "; ".join((
+    "default-src 'none'",
+    "script-src 'sha256-Mijunz7NsdPxX/UZlMcWNJ0Q60WE7EHR5qsRKMiY2bY='"
+    " https://unpkg.com/react@18.2.0/umd/react.production.min.js"
+    " https://unpkg.com/react-dom@18.2.0/umd/react-dom.production.min.js"
+    " https://unpkg.com/js-cookie@3.0.5/dist/js.cookie.min.js"
+    " https://unpkg.com/graphiql@3.8.3/graphiql.min.js"
+    " https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/index.umd.js",
+    "style-src 'unsafe-inline'"
+    " https://unpkg.com/graphiql@3.8.3/graphiql.min.css"
+    " https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/style.css"
+    " https://fonts.googleapis.com/css2",
+    "font-src https://fonts.gstatic.com/s/",
+    "img-src data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+))
+
+
+class SecurityHeadersMiddleware:
+    """Adds nosniff, Referrer-Policy, X-Frame-Options, ``Cache-Control: no-store``, a
+    Content-Security-Policy (``html_csp`` on text/html, ``API_CSP`` otherwise) and, with
+    ``hsts`` (production only: never on plain-http development), Strict-Transport-Security
+    to every HTTP response. A header the route set is kept; a ``Server`` header is dropped."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool, html_csp: str = GRAPHIQL_CSP) -> None:
+        self.app = app
+        self.headers = _ALWAYS + (((b"strict-transport-security", HSTS.encode()),) if hsts else ())
+        self.html_csp = html_csp.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(name, value) for name, value in message.get("headers", []) if name.lower() != b"server"]
+                present = {name.lower(): value for name, value in headers}
+                html = present.get(b"content-type", b"").lower().startswith(b"text/html")
+                csp = (b"content-security-policy", self.html_csp if html else API_CSP.encode())
+                headers.extend(header for header in (*self.headers, csp) if header[0] not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

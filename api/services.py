@@ -40,8 +40,8 @@ class Services:
             # production the service sits behind TLS and this is never set.
             os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
         key = signing_key or load_signing_key(settings)
-        server = PortalAuthorizationServer(settings.issuer, settings.audience, key, settings.token_ttl_seconds)
-        issuer_keys = IssuerKeys(settings.issuer, key, settings.trusted_issuers)
+        server = PortalAuthorizationServer.from_settings(settings, key)
+        issuer_keys = IssuerKeys(settings.issuer, key, settings.trusted_issuers, timeout=settings.jwks_timeout_seconds)
         validator = AccessTokenValidator(issuer_keys, settings.audience, store.is_revoked)
         clock = Clock(fixed=settings.clock, simulation_allowed=not settings.is_production)
         return cls(

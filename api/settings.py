@@ -41,17 +41,27 @@ class TrustedIssuer:
 class Settings:
     env: str = "development"
     database_url: str = "sqlite://var/portal.sqlite3"
+    db_connect_timeout_seconds: float = 5.0
+    db_statement_timeout_seconds: float = 10.0
+    jwks_timeout_seconds: float = 3.0
     issuer: str = "http://127.0.0.1:8000"
     audience: str = "billing-portal"
     signing_key_file: Path = Path("var/signing-key.json")
     trusted_issuers: tuple[TrustedIssuer, ...] = ()
     token_ttl_seconds: int = 900
+    auth_failures_per_client: int = 10
+    auth_failures_per_address: int = 30
+    auth_failure_window_seconds: int = 300
+    secret_hash_concurrency: int = 2
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = 262_144
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 15
     graphql_max_tokens: int = 2_000
+    graphql_max_cost: int = 10_000
+    graphql_timeout_seconds: float = 5.0
+    introspection_clients: tuple[str, ...] = ()
     log_level: str = "INFO"
     smtp_url: str | None = None
     mail_from: str = "Billing Portal <billing@portal.invalid>"
@@ -82,17 +92,43 @@ class Settings:
         settings = cls(
             env=reader.choice("PORTAL_ENV", cls.env, ENVIRONMENTS),
             database_url=reader.database_url("PORTAL_DATABASE_URL", cls.database_url),
+            db_connect_timeout_seconds=reader.seconds(
+                "PORTAL_DB_CONNECT_TIMEOUT_SECONDS", cls.db_connect_timeout_seconds, 0.1, 300
+            ),
+            db_statement_timeout_seconds=reader.seconds(
+                "PORTAL_DB_STATEMENT_TIMEOUT_SECONDS", cls.db_statement_timeout_seconds, 0.1, 3_600
+            ),
+            jwks_timeout_seconds=reader.seconds("PORTAL_JWKS_TIMEOUT_SECONDS", cls.jwks_timeout_seconds, 0.1, 60),
             issuer=reader.url("PORTAL_ISSUER", cls.issuer),
             audience=reader.text("PORTAL_AUDIENCE", cls.audience),
             signing_key_file=Path(reader.text("PORTAL_SIGNING_KEY_FILE", str(cls.signing_key_file))),
             trusted_issuers=reader.trusted_issuers("PORTAL_TRUSTED_ISSUERS"),
             token_ttl_seconds=reader.integer("PORTAL_TOKEN_TTL_SECONDS", cls.token_ttl_seconds, 60, 86_400),
+            auth_failures_per_client=reader.integer(
+                "PORTAL_AUTH_FAILURES_PER_CLIENT", cls.auth_failures_per_client, 1, 10_000
+            ),
+            auth_failures_per_address=reader.integer(
+                "PORTAL_AUTH_FAILURES_PER_ADDRESS", cls.auth_failures_per_address, 1, 100_000
+            ),
+            auth_failure_window_seconds=reader.integer(
+                "PORTAL_AUTH_FAILURE_WINDOW_SECONDS", cls.auth_failure_window_seconds, 1, 86_400
+            ),
+            secret_hash_concurrency=reader.integer(
+                "PORTAL_SECRET_HASH_CONCURRENCY", cls.secret_hash_concurrency, 1, 16
+            ),
             host=reader.text("PORTAL_HOST", cls.host),
             port=reader.integer("PORTAL_PORT", cls.port, 1, 65_535),
             max_body_bytes=reader.integer("PORTAL_MAX_BODY_BYTES", cls.max_body_bytes, 1_024, 10_485_760),
             graphql_max_depth=reader.integer("PORTAL_GRAPHQL_MAX_DEPTH", cls.graphql_max_depth, 2, 50),
             graphql_max_aliases=reader.integer("PORTAL_GRAPHQL_MAX_ALIASES", cls.graphql_max_aliases, 1, 200),
             graphql_max_tokens=reader.integer("PORTAL_GRAPHQL_MAX_TOKENS", cls.graphql_max_tokens, 100, 50_000),
+            graphql_max_cost=reader.integer("PORTAL_GRAPHQL_MAX_COST", cls.graphql_max_cost, 100, 1_000_000),
+            graphql_timeout_seconds=reader.seconds(
+                "PORTAL_GRAPHQL_TIMEOUT_SECONDS", cls.graphql_timeout_seconds, 0.1, 300
+            ),
+            introspection_clients=tuple(
+                c.strip() for c in reader.text("PORTAL_INTROSPECTION_CLIENTS", "").split(",") if c.strip()
+            ),
             log_level=reader.choice("PORTAL_LOG_LEVEL", cls.log_level, ("DEBUG", "INFO", "WARNING", "ERROR")),
             smtp_url=reader.smtp_url("PORTAL_SMTP_URL"),
             mail_from=reader.text("PORTAL_MAIL_FROM", cls.mail_from),
@@ -177,6 +213,19 @@ class _Reader:
             raise SettingsError(name, f"must be a whole number, not {raw!r}") from None
         if not low <= value <= high:
             raise SettingsError(name, f"must be between {low} and {high}, not {value}")
+        return value
+
+    def seconds(self, name: str, default: float, low: float, high: float) -> float:
+        """A duration in seconds, decimals allowed (``0.5``)."""
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(name, f"must be a number of seconds, not {raw!r}") from None
+        if not low <= value <= high:  # also refuses NaN
+            raise SettingsError(name, f"must be between {low:g} and {high:g} seconds, not {raw}")
         return value
 
     def url(self, name: str, default: str) -> str:

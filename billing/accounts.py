@@ -6,7 +6,7 @@ import uuid
 
 from tortoise.transactions import in_transaction
 
-from billing.access.caller import Caller
+from billing.access.caller import ACCOUNT_READ_SCOPES, Caller
 from billing.access.rules import readable
 from billing.errors import BusinessError, ErrorCode
 from billing.rules.email_address import is_email
@@ -26,8 +26,9 @@ def _check_text(value: str, field: str, limit: int) -> str:
 
 
 async def accounts_by_id(caller: Caller, ids: list[uuid.UUID]) -> dict[uuid.UUID, Account]:
-    """The accounts among ``ids`` the caller may read: staff any, a customer their own."""
-    query = readable(Account.filter(id__in=ids), caller, account_field="id")
+    """The accounts among ``ids`` the caller may read: staff any, a customer (with an
+    account-reading scope) their own."""
+    query = readable(Account.filter(id__in=ids), caller, scopes=ACCOUNT_READ_SCOPES, account_field="id")
     return {row.id: row for row in await query}
 
 

@@ -10,7 +10,9 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.document_cache import DocumentCache
 from schema.extensions import protections
+from schema.limits import DEFAULT_MAX_COST
 from schema.root import MUTATION_ROOT, Query
 from schema.types.account import AccountNode
 from schema.types.scalars import SCALARS
@@ -19,6 +21,9 @@ logger = logging.getLogger("portal.graphql")
 
 
 class PortalSchema(strawberry.Schema):
+    document_cache: DocumentCache
+    """Parsed, analysed and validated documents of this schema (``schema.limits``)."""
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Client mistakes (validation, limits, permissions) are logged briefly at INFO;
         unexpected exceptions were already logged in full by ``MaskInternalErrors``."""
@@ -28,14 +33,24 @@ class PortalSchema(strawberry.Schema):
 
 @functools.cache
 def build_schema(
-    *, max_depth: int = 10, max_aliases: int = 15, max_tokens: int = 2_000, field_suggestions: bool = False
-) -> strawberry.Schema:
+    *,
+    max_depth: int = 10,
+    max_aliases: int = 15,
+    max_tokens: int = 2_000,
+    max_cost: int = DEFAULT_MAX_COST,
+    field_suggestions: bool = False,
+) -> PortalSchema:
     """The schema with its protections, built once per set of limits (Strawberry
-    applies field extensions to the type classes as it builds)."""
-    return PortalSchema(
+    applies field extensions to the type classes as it builds). ``max_cost`` is
+    the default budget; the HTTP endpoint sets each request's own
+    (``schema.limits.current_policy``)."""
+    cache = DocumentCache()
+    schema = PortalSchema(
         query=Query,
         mutation=MUTATION_ROOT,
         types=[AccountNode],
-        extensions=protections(max_depth, max_aliases, max_tokens),
+        extensions=protections(max_depth, max_aliases, max_tokens, max_cost, cache),
         config=StrawberryConfig(disable_field_suggestions=not field_suggestions, scalar_map=SCALARS),
     )
+    schema.document_cache = cache
+    return schema

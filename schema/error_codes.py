@@ -21,7 +21,9 @@ class GraphQLErrorCode(Enum):
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
     INTERNAL = "INTERNAL"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
     @property
     def description(self) -> str:
@@ -33,12 +35,23 @@ _DESCRIPTIONS: dict[GraphQLErrorCode, str] = {
     GraphQLErrorCode.UNAUTHENTICATED: "No valid access token (HTTP 401, with `WWW-Authenticate`).",
     GraphQLErrorCode.FORBIDDEN: "The caller lacks the scope, or the role, that the field or mutation needs.",
     GraphQLErrorCode.BAD_USER_INPUT: (
-        "A variable or argument cannot be read as its type, or an argument is out of range (a page size, a cursor)."
+        "A variable or argument cannot be read as its type, or an argument is out of range (a page size, a cursor);"
+        " or the request does not say which operation to run (several and no `operationName`, or an unknown one)."
     ),
     GraphQLErrorCode.GRAPHQL_PARSE_FAILED: "The document is not valid GraphQL syntax.",
     GraphQLErrorCode.GRAPHQL_VALIDATION_FAILED: "The document does not fit the schema (unknown field, wrong argument).",
-    GraphQLErrorCode.QUERY_TOO_COMPLEX: "The document is too deep, has too many aliases or too many tokens.",
+    GraphQLErrorCode.QUERY_TOO_COMPLEX: (
+        "The document is too deep, has too many aliases, tokens or repeated fields, or would cost too much"
+        " (connections count `first` times); refused before it runs."
+    ),
+    GraphQLErrorCode.REQUEST_TIMEOUT: (
+        "The operation did not finish within `PORTAL_GRAPHQL_TIMEOUT_SECONDS`; it was cancelled (HTTP 200)."
+    ),
     GraphQLErrorCode.INTERNAL: "An unexpected failure; the message quotes the request id to give support.",
+    GraphQLErrorCode.SERVICE_UNAVAILABLE: (
+        "A dependency (the database, or the token issuer's keys) did not answer: HTTP 503 with `Retry-After`; "
+        "a failed query changed nothing, a mutation's effect may have to be checked."
+    ),
 }
 
 

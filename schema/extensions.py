@@ -9,20 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
-from graphql import ASTValidationRule, GraphQLError, GraphQLSyntaxError
-from graphql.validation import ASTValidationContext
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
+from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.extensions import MaskErrors, MaxTokensLimiter, SchemaExtension
 
+from models.database import is_database_unavailable
+from schema.document_cache import DocumentCache
 from schema.error_codes import GraphQLErrorCode, set_code
+from schema.limits import DocumentLimits, OperationLimits, RequestPolicy
 from schema.request_id import current_request_id
 
 logger = logging.getLogger("portal.graphql")
@@ -41,6 +35,8 @@ class MaskInternalErrors(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         request_id = current_request_id.get()
+        if is_database_unavailable(error.original_error):
+            return self._unavailable(error, request_id)
         logger.error(
             "internal error at %s (request %s)",
             ".".join(str(p) for p in error.path or []) or "-",
@@ -56,6 +52,24 @@ class MaskInternalErrors(MaskErrors):
             extensions={"code": GraphQLErrorCode.INTERNAL.value, "requestId": request_id},
         )
 
+    def _unavailable(self, error: GraphQLError, request_id: str) -> GraphQLError:
+        """The database failed inside a resolver: not a bug, an outage. The response
+        becomes a 503 with ``Retry-After``, like an outage met before GraphQL runs."""
+        logger.warning(
+            "database unavailable at %s (request %s): %s",
+            ".".join(str(p) for p in error.path or []) or "-", request_id, type(error.original_error).__name__,
+        )
+        response = getattr(self.execution_context.context, "response", None)
+        if response is not None:
+            response.status_code = 503
+            response.headers["Retry-After"] = "5"
+        return GraphQLError(
+            message="Service temporarily unavailable: the database is not answering. Retry in 5 s."
+            f" If it persists, quote request id {request_id} to support.",
+            nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
+            extensions={"code": GraphQLErrorCode.SERVICE_UNAVAILABLE.value, "requestId": request_id},
+        )
+
 
 def _is_internal(error: GraphQLError) -> bool:
     original = error.original_error
@@ -65,8 +79,8 @@ def _is_internal(error: GraphQLError) -> bool:
 class ErrorCodes(SchemaExtension):
     """Give every GraphQL error an ``extensions.code`` by the stage that refused the
     request: parsing (``GRAPHQL_PARSE_FAILED``; the token limit is
-    ``QUERY_TOO_COMPLEX``), validation (``GRAPHQL_VALIDATION_FAILED``; the depth
-    and alias limits tag theirs ``QUERY_TOO_COMPLEX``), and execution (a variable
+    ``QUERY_TOO_COMPLEX``), validation (``GRAPHQL_VALIDATION_FAILED``; the limits
+    of ``schema.limits`` code their own errors), and execution (a variable
     or argument that cannot be read as its type: ``BAD_USER_INPUT``). Errors that
     already carry a code keep it; internal errors are left to ``MaskInternalErrors``."""
 
@@ -90,44 +104,17 @@ class ErrorCodes(SchemaExtension):
                 set_code(error, GraphQLErrorCode.BAD_USER_INPUT)
 
 
-@contextmanager
-def _reporting_with(context: ASTValidationContext, code: GraphQLErrorCode) -> Iterator[None]:
-    """While open, errors reported to ``context`` get ``code``."""
-    report = context.on_error
-
-    def coded(error: GraphQLError) -> None:
-        set_code(error, code)
-        report(error)
-
-    setattr(context, "on_error", coded)
-    try:
-        yield
-    finally:
-        setattr(context, "on_error", report)
-
-
-def _coded_rule(rule: type[ASTValidationRule], code: GraphQLErrorCode) -> type[ASTValidationRule]:
-    """``rule`` itself, with ``code`` on the errors it reports while it is set up:
-    the depth and alias limiters do all their work there."""
-
-    def __init__(self: ASTValidationRule, context: ASTValidationContext) -> None:
-        with _reporting_with(context, code):
-            rule.__init__(self, context)
-
-    return type(f"Coded{rule.__name__}", (rule,), {"__init__": __init__})
-
-
-def _coded(extension: AddValidationRules, code: GraphQLErrorCode) -> AddValidationRules:
-    extension.validation_rules = [_coded_rule(rule, code) for rule in extension.validation_rules]
-    return extension
-
-
-def protections(max_depth: int, max_aliases: int, max_tokens: int) -> list[Callable[[], SchemaExtension]]:
-    too_complex = GraphQLErrorCode.QUERY_TOO_COMPLEX
+def protections(
+    max_depth: int, max_aliases: int, max_tokens: int, max_cost: int, cache: DocumentCache
+) -> list[Callable[[], SchemaExtension]]:
+    """The extensions of a schema, in order: the token limit (while parsing), the
+    cached parse, analysis and validation with the depth, alias, cost and
+    introspection limits (``schema.limits``), the error codes, the masking.
+    ``cache`` is shared by every request of the schema."""
+    limits = DocumentLimits(max_depth, max_aliases, RequestPolicy(max_cost=max_cost))
     return [
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: _coded(QueryDepthLimiter(max_depth=max_depth), too_complex),
-        lambda: _coded(MaxAliasesLimiter(max_alias_count=max_aliases), too_complex),
+        lambda: OperationLimits(cache, limits),
         ErrorCodes,
         MaskInternalErrors,
     ]

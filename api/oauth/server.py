@@ -5,9 +5,13 @@ this service's storage (Tortoise) is async. The bridge: the Starlette route read
 the request body (async), then runs the whole authlib endpoint in a worker thread
 with ``anyio.to_thread.run_sync``; when authlib calls a storage hook from that
 thread, the hook hops back onto the event loop with ``anyio.from_thread.run`` and
-awaits the ORM there. The event loop is never blocked (scrypt hashing of the
-client secret also runs in the worker thread), authlib's protocol code is used
-unchanged, and the ORM only ever runs on the loop that owns its connections.
+awaits the ORM there. The event loop is never blocked, authlib's protocol code is
+used unchanged, and the ORM only ever runs on the loop that owns its connections.
+
+Client authentication is the exception: the route does it before authlib runs
+(``api.oauth.client_auth``: one method per request, throttled failures, scrypt in
+a bounded pool) and puts the client on the request; ``authenticate_client`` below
+hands it to authlib's grant and endpoints instead of verifying anything again.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 from anyio import from_thread
 from authlib.oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import OAuth2Payload, OAuth2Request, grants
-from authlib.oauth2.rfc6749.errors import InvalidScopeError
+from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidScopeError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
@@ -30,7 +34,10 @@ from joserfc.jwk import KeySet
 from starlette.datastructures import FormData, Headers, QueryParams
 
 from api.oauth import store
+from api.oauth.client_auth import ClientAuthenticator, SecretVerifier
 from api.oauth.keys import SigningKey
+from api.oauth.throttle import FailureThrottle
+from api.settings import Settings
 from billing.access.caller import ALL_SCOPES
 
 GRANT_CLIENT_CREDENTIALS = "client_credentials"
@@ -65,6 +72,8 @@ class StarletteOAuth2Request(OAuth2Request):
         self._query = query
         self._form = form
         self.payload = FormPayload(form)
+        self.authenticated_client: store.ClientRecord | None = None
+        self.authenticated_by: str | None = None
 
     @property
     def args(self) -> QueryParams:
@@ -154,14 +163,47 @@ class PortalIntrospectionEndpoint(_StoredTokenLookup, IntrospectionEndpoint):
         }
 
 
+def client_authenticator(settings: Settings) -> ClientAuthenticator:
+    """Client authentication with the throttle and the hashing pool of ``settings``."""
+    throttle = FailureThrottle(
+        settings.auth_failures_per_client, settings.auth_failures_per_address, settings.auth_failure_window_seconds
+    )
+    return ClientAuthenticator(throttle, SecretVerifier(settings.secret_hash_concurrency))
+
+
 class PortalAuthorizationServer(AuthorizationServer):
-    def __init__(self, issuer: str, audience: str, key: SigningKey, ttl_seconds: int) -> None:
+    def __init__(
+        self,
+        issuer: str,
+        audience: str,
+        key: SigningKey,
+        ttl_seconds: int,
+        client_auth: ClientAuthenticator | None = None,
+    ) -> None:
         super().__init__(scopes_supported=list(ALL_SCOPES))
+        self.client_auth = client_auth or client_authenticator(Settings())
         self.generator = PortalTokenGenerator(issuer, audience, key, ttl_seconds)
         self.register_token_generator("default", self.generator)
         self.register_grant(ClientCredentialsGrant)
         self.register_endpoint(PortalRevocationEndpoint)
         self.register_endpoint(PortalIntrospectionEndpoint)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, key: SigningKey) -> PortalAuthorizationServer:
+        return cls(
+            settings.issuer, settings.audience, key, settings.token_ttl_seconds, client_authenticator(settings)
+        )
+
+    def authenticate_client(
+        self, request: StarletteOAuth2Request, methods: list[str], endpoint: str = "token"
+    ) -> store.ClientRecord:
+        """The client the route authenticated (see ``api.oauth.client_auth``); never a
+        second verification, so no secret is ever hashed outside the bounded pool."""
+        client, method = request.authenticated_client, request.authenticated_by
+        if client is None or method not in methods or not client.check_endpoint_auth_method(method, endpoint):
+            raise InvalidClientError(status_code=401, description="Client authentication failed.")
+        request.auth_method = method
+        return client
 
     def query_client(self, client_id: str) -> store.ClientRecord | None:
         return _on_loop(store.find_client, client_id)

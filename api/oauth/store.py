@@ -15,12 +15,7 @@ from typing import Any
 from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin
 from tortoise.expressions import Q
 
-from api.oauth.secrets import (
-    hash_secret,
-    new_client_id,
-    new_client_secret,
-    verify_secret,
-)
+from api.oauth.secrets import hash_secret, new_client_id, new_client_secret
 from billing.access.caller import ALL_SCOPES
 from models.accounts import Account
 from models.oauth import IssuedToken, OAuthClient
@@ -39,7 +34,10 @@ class ClientRecord(ClientMixin):
         return self.client_id
 
     def check_client_secret(self, client_secret: str) -> bool:
-        return verify_secret(client_secret, self.secret_hash)
+        """Never used: the route verifies the secret before authlib runs, throttled and
+        in a bounded pool (``api.oauth.client_auth``). Refusing here keeps any other
+        path from hashing outside that pool."""
+        return False
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         return method in CLIENT_AUTH_METHODS

@@ -7,6 +7,10 @@ for the token's ``kid``, then the claims: ``aud`` contains this service,
 ``exp``/``nbf``/``iat`` with at most 60 s leeway, and ``sub``, ``jti``,
 ``client_id`` present. Tokens of the embedded issuer are also checked against
 revocation.
+
+An external issuer whose keys cannot be fetched is not the token's fault: that
+``IssuerUnavailable`` passes through (the web layer answers 503), as does a
+database that cannot answer the revocation check.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwt import JWTClaimsRegistry
 
-from api.oauth.jwks import IssuerKeys, KeyNotFound
+from api.oauth.jwks import IssuerKeys, IssuerKeysUnusable, KeyNotFound
 
 ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384")
 ACCEPTED_TYPES = ("at+jwt", "application/at+jwt")
@@ -54,6 +58,8 @@ class AccessTokenValidator:
         try:
             keys = await self.issuer_keys.key_set(issuer, header.get("kid"))
             verified = jwt.decode(token, keys, algorithms=list(ALLOWED_ALGORITHMS))
+        except IssuerKeysUnusable as exc:
+            raise InvalidToken(str(exc)) from None
         except KeyNotFound:
             raise InvalidToken("signing key is unknown") from None
         except JoseError:

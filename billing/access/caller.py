@@ -13,10 +13,22 @@ SCOPE_INVOICES_READ = "invoices:read"
 SCOPE_ADMIN = "admin"
 ALL_SCOPES = (SCOPE_BILLING_READ, SCOPE_BILLING_WRITE, SCOPE_INVOICES_READ, SCOPE_ADMIN)
 
+# Who may read what: the one list per kind of object. A customer (member or
+# partner client) needs one of the kind's scopes and reads their own account's
+# objects only; staff (``admin``) read every kind, of every account. Each GraphQL
+# type names one of these lists (``schema.permissions.readable_by``), and the
+# billing read functions pass the same list to ``billing.access.rules.readable``.
+CUSTOMER_SCOPES = (SCOPE_BILLING_READ, SCOPE_BILLING_WRITE, SCOPE_INVOICES_READ)
+"""Every scope a customer's token can carry."""
+ACCOUNT_READ_SCOPES = CUSTOMER_SCOPES
+"""Customers holding any of these read their own account (its name)."""
 INVOICE_READ_SCOPES = (SCOPE_BILLING_READ, SCOPE_BILLING_WRITE, SCOPE_INVOICES_READ)
-"""Customers holding any of these read their account's invoices and subscriptions."""
+"""Customers holding any of these read their account's invoices (with the bill-to
+snapshot printed on them), subscriptions and order lines."""
 PAYMENT_READ_SCOPES = (SCOPE_BILLING_READ, SCOPE_BILLING_WRITE)
-"""Customers holding any of these read their account's payment settings."""
+"""Customers holding any of these read their account's payment settings: invoice
+profiles and invoice applications (bill-to, emails, phone, address, history).
+Partners (``invoices:read``) do not."""
 
 
 @dataclass(frozen=True)

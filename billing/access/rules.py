@@ -7,7 +7,9 @@ Every use case checks its caller here and nowhere else:
 * ``readable`` narrows any query to the rows the caller may read (Polar's
   ``get_readable_statement``): staff read every account (or the one they name),
   a customer with one of the required scopes reads their own account, anyone
-  else reads nothing.
+  else reads nothing. The scopes of each kind of object are listed once in
+  ``billing.access.caller`` (``ACCOUNT_READ_SCOPES``, ``INVOICE_READ_SCOPES``,
+  ``PAYMENT_READ_SCOPES``); ``may_read`` is the same rule without a query.
 
 A refusal is ``Forbidden``: the API answers it exactly like a missing scope (a
 GraphQL error with ``extensions.code = "FORBIDDEN"``), so a client sees one kind
@@ -46,6 +48,13 @@ def require_writer(caller: Caller) -> uuid.UUID:
     return caller.account_id
 
 
+def may_read(caller: Caller, scopes: Collection[str] | None) -> bool:
+    """Whether ``caller`` may read a kind of object that customers read with one of
+    ``scopes`` (None: any token of the account): staff always, customers with one of
+    them (and then only their own account's rows: see ``readable``)."""
+    return caller.is_staff or scopes is None or any(caller.has_scope(scope) for scope in scopes)
+
+
 def readable(
     query: QuerySet[M],
     caller: Caller,
@@ -63,7 +72,6 @@ def readable(
     """
     if caller.is_staff:
         return query.filter(**{account_field: account_id}) if account_id else query
-    allowed = scopes is None or any(caller.has_scope(scope) for scope in scopes)
-    if not allowed or caller.account_id is None or account_id not in (None, caller.account_id):
+    if not may_read(caller, scopes) or caller.account_id is None or account_id not in (None, caller.account_id):
         return query.filter(pk__in=[])
     return query.filter(**{account_field: caller.account_id})

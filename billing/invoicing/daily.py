@@ -47,7 +47,10 @@ class DailyBilling:
             log.exception("daily billing run for %s failed; will retry", today)
             return None
         self.last_run = today
-        log.info("daily billing %s: %d issued, %d held", today, len(report.issued), len(report.held))
+        log.info(
+            "daily billing %s: %d issued, %d held, %d failed",
+            today, len(report.issued), len(report.held), len(report.failures),
+        )
         return report
 
     async def run(self, stop: asyncio.Event) -> None:

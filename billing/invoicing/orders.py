@@ -19,6 +19,7 @@ from billing.rules.card_threshold import card_required, order_total
 from billing.rules.payment_terms import PaymentTerms
 from billing.rules.periods import BillingFrequency
 from billing.rules.tax import TaxCategory
+from billing.rules.text import normalise, text_problem
 from kit.money import Currency
 from models.accounts import Account
 from models.coverage import Coverage
@@ -36,6 +37,16 @@ from models.usage import BurstRecord, UsageRecord
 
 DEFAULT_TERMS = {Coverage.JP: PaymentTerms.EOM_FOLLOWING, Coverage.GLOBAL: PaymentTerms.NET_30}
 MAX_LINES = 100
+# Bounds that keep every invoice, whatever its lines and periods, inside the amount
+# columns (18 digits): a line is at most 99,999,999.99 a month x 10,000 units.
+MAX_MONTHLY_AMOUNT = Decimal(100_000_000)
+MAX_QUANTITY = 10_000
+MAX_PRODUCT = 100
+MAX_DESCRIPTION = 500
+MAX_PO = 100
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2099, 12, 31)
+MAX_TERM_YEARS = 10
 
 
 @dataclass(frozen=True)
@@ -75,14 +86,42 @@ def _line_errors(lines: list[LineRequest], currency: Currency) -> list[FieldErro
     errors = []
     for index, line in enumerate(lines):
         amount = line.monthly_amount
-        if amount < 0 or amount != amount.quantize(currency.quantum):
-            message = f"A monthly amount is not negative and has at most {currency.minor_digits} decimals."
+        if not amount.is_finite() or not 0 <= amount < MAX_MONTHLY_AMOUNT or amount != amount.quantize(currency.quantum):
+            message = (
+                f"A monthly amount is at least 0, below {MAX_MONTHLY_AMOUNT:,}, with at most "
+                f"{currency.minor_digits} decimals."
+            )
             errors.append(FieldError(ErrorCode.INVALID, message, f"lines.{index}.monthlyAmount"))
-        if line.quantity < 1:
-            errors.append(FieldError(ErrorCode.INVALID, "The quantity is at least 1.", f"lines.{index}.quantity"))
-        if not line.product.strip():
-            errors.append(FieldError(ErrorCode.REQUIRED, "The product is required.", f"lines.{index}.product"))
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            message = f"The quantity is between 1 and {MAX_QUANTITY:,}."
+            errors.append(FieldError(ErrorCode.INVALID, message, f"lines.{index}.quantity"))
+        errors += _text_errors(line.product, f"lines.{index}.product", MAX_PRODUCT, required=True)
+        errors += _text_errors(line.description, f"lines.{index}.description", MAX_DESCRIPTION, required=False)
         errors += _usage_terms_errors(line, f"lines.{index}")
+    return errors
+
+
+def _text_errors(value: str, field: str, limit: int, *, required: bool) -> list[FieldError]:
+    value = normalise(value)
+    if required and not value:
+        return [FieldError(ErrorCode.REQUIRED, "This text is required.", field)]
+    if len(value) > limit:
+        return [FieldError(ErrorCode.TOO_LONG, f"At most {limit} characters.", field)]
+    problem = text_problem(value)
+    return [FieldError(ErrorCode.INVALID, f"The text {problem}.", field)] if problem else []
+
+
+def _date_errors(request: OrderRequest) -> list[FieldError]:
+    """Every date of an order within 2000..2099, and a term of at most 10 years."""
+    errors = [
+        FieldError(ErrorCode.INVALID, f"A date between {EARLIEST_DAY} and {LATEST_DAY}.", name)
+        for name, day in (("bookedOn", request.booked_on), ("startDate", request.start_date),
+                          ("endDate", request.end_date))
+        if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY
+    ]
+    start, end = request.start_date, request.end_date
+    if not errors and start is not None and end is not None and (end - start).days > 366 * MAX_TERM_YEARS:
+        errors.append(FieldError(ErrorCode.INVALID, f"A term lasts at most {MAX_TERM_YEARS} years.", "endDate"))
     return errors
 
 
@@ -139,7 +178,7 @@ async def _subscription_for(request: OrderRequest) -> Subscription:
         account_id=request.account_id, coverage=request.coverage, term_start=request.start_date,
         term_end=request.end_date, billing_frequency=request.billing_frequency,
         payment_terms=request.payment_terms or DEFAULT_TERMS[request.coverage],
-        po_number=(request.po_number or "").strip() or None, po_required=request.po_required,
+        po_number=normalise(request.po_number or "") or None, po_required=request.po_required,
     )
 
 
@@ -188,7 +227,8 @@ class BookedOrder:
 async def create_order(caller: Caller, request: OrderRequest, policy: BillingPolicy) -> BookedOrder:
     """Book an order on a new or existing subscription, in one transaction."""
     require_staff(caller, "record orders and activations")
-    errors = _line_errors(request.lines, request.coverage.currency)
+    errors = _line_errors(request.lines, request.coverage.currency) + _date_errors(request)
+    errors += _text_errors(request.po_number or "", "poNumber", MAX_PO, required=False)
     if errors:
         raise BusinessError(errors)
     async with in_transaction():
@@ -200,8 +240,8 @@ async def create_order(caller: Caller, request: OrderRequest, policy: BillingPol
         await _require_payment_method(account, request.coverage)
         order = await Order.create(subscription=subscription, booked_on=request.booked_on, created_by=caller.subject)
         lines = [
-            OrderLine(order=order, subscription=subscription, position=index, product=line.product.strip(),
-                      description=line.description, monthly_amount=line.monthly_amount, quantity=line.quantity,
+            OrderLine(order=order, subscription=subscription, position=index, product=normalise(line.product),
+                      description=normalise(line.description), monthly_amount=line.monthly_amount, quantity=line.quantity,
                       tax_category=line.tax_category, pooled=line.pooled, discount_rate=line.discount_rate,
                       subscribed_units=line.subscribed_units, burst_unit_hour_price=line.burst_unit_hour_price)
             for index, line in enumerate(request.lines)
@@ -226,6 +266,10 @@ async def _refuse_activation_after_usage(line: OrderLine, activated_on: date) ->
 async def activate_order_line(caller: Caller, line_id: int, activated_on: date) -> OrderLine:
     """Record a line's provisioning date (may be corrected until it is billed)."""
     require_staff(caller, "record orders and activations")
+    if not EARLIEST_DAY <= activated_on <= LATEST_DAY:
+        raise BusinessError.single(
+            ErrorCode.INVALID, f"A date between {EARLIEST_DAY} and {LATEST_DAY}.", "activatedOn"
+        )
     async with in_transaction():
         line = await OrderLine.filter(id=line_id).select_for_update().first()
         if line is None:

@@ -57,6 +57,7 @@ from billing.rules.usage_charges import (
     monthly_usage,
 )
 from models.accounts import Account
+from models.billing_runs import BillingFailure
 from models.coverage import Coverage
 from models.invoice_profile import InvoiceApplication, InvoiceProfile
 from models.invoices import BilledCharge, ChargeState, Invoice
@@ -77,15 +78,25 @@ class UnitResult:
     claimed_elsewhere: bool = False
 
 
+@dataclass(frozen=True)
+class UnitFailure:
+    """A billing unit the run could not bill because of an unexpected error; nothing
+    of it was written, and the next run tries it again."""
+
+    subscription_ids: tuple[int, ...]
+    error: str
+
+
 @dataclass
 class RunReport:
     """What one run did: invoice numbers issued, subscriptions held (and why),
-    units another worker was billing, and the card charges made."""
+    units another worker was billing, units that failed, and the card charges made."""
 
     as_of: date
     issued: list[str] = field(default_factory=list)
     held: list[Hold] = field(default_factory=list)
     claimed_elsewhere: int = 0
+    failures: list[UnitFailure] = field(default_factory=list)
     charges: list[ChargeOutcome] = field(default_factory=list)
 
     @property
@@ -107,15 +118,34 @@ async def run_billing(as_of: date, *, policy: BillingPolicy, gateway: PaymentGat
     for invoice_id in await pending_card_invoices():  # charges a dead process never made
         report.charges.append(await charge_invoice(gateway, invoice_id))
     for unit in await billing_units(as_of):
-        result = await bill_unit(unit, as_of, policy)
+        try:
+            result = await bill_unit(unit, as_of, policy)
+        except Exception as exc:  # one bad subscription never stops the others' billing
+            report.failures.append(await _record_failure(unit, as_of, exc))
+            continue
         report.held += result.held
         report.claimed_elsewhere += result.claimed_elsewhere
         if result.invoice is not None:
             report.issued.append(result.invoice.number)
             if result.invoice.charge_state is ChargeState.PENDING:
                 report.charges.append(await charge_invoice(gateway, result.invoice.id))
-    log.info("billing run %s: %d issued, %d held", as_of, len(report.issued), len(report.held))
+    log.info(
+        "billing run %s: %d issued, %d held, %d failed",
+        as_of, len(report.issued), len(report.held), len(report.failures),
+    )
     return report
+
+
+async def _record_failure(unit: tuple[int, ...], as_of: date, exc: Exception) -> UnitFailure:
+    """Log the failure once (with the request id, by the log configuration) and keep
+    it for staff; the unit's own transaction has already rolled back."""
+    failure = UnitFailure(unit, f"{type(exc).__name__}: {exc}"[:1000])
+    log.error("billing run %s: subscriptions %s failed; the run goes on", as_of, list(unit), exc_info=exc)
+    try:
+        await BillingFailure.create(as_of=as_of, subscription_ids=list(unit), error=failure.error)
+    except Exception:  # the database may be what failed; the log and the report still have it
+        log.exception("billing run %s: could not record the failure of subscriptions %s", as_of, list(unit))
+    return failure
 
 
 async def candidate_subscriptions(as_of: date) -> list[int]:

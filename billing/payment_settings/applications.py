@@ -10,7 +10,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from billing import customer_mail
-from billing.access.caller import Caller
+from billing.access.caller import PAYMENT_READ_SCOPES, Caller
 from billing.access.rules import readable, require_staff, require_writer
 from billing.errors import BusinessError, ErrorCode
 from billing.payment_settings.bill_to import clean_bill_to
@@ -68,8 +68,10 @@ def pending_applications(caller: Caller) -> QuerySet[InvoiceApplication]:
 
 
 async def applications_by_id(caller: Caller, ids: list[int]) -> dict[int, InvoiceApplication]:
-    """Applications the caller may see: staff all, members their account's."""
-    return {row.id: row for row in await readable(InvoiceApplication.filter(id__in=ids), caller)}
+    """Applications the caller may see: staff all, customers with a payment-reading
+    scope their account's."""
+    query = readable(InvoiceApplication.filter(id__in=ids), caller, scopes=PAYMENT_READ_SCOPES)
+    return {row.id: row for row in await query}
 
 
 async def _pending(application_id: int) -> tuple[InvoiceApplication, dict[Coverage, PaymentSettings]]:

@@ -11,7 +11,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from billing import customer_mail
-from billing.access.caller import Caller
+from billing.access.caller import PAYMENT_READ_SCOPES, Caller
 from billing.access.rules import readable, require_writer
 from billing.errors import BusinessError, ErrorCode
 from billing.payment_settings.bill_to import camel, clean_bill_to
@@ -116,6 +116,7 @@ def profile_history(profile_id: int) -> QuerySet[ProfileChange]:
 
 
 async def profiles_by_id(caller: Caller, ids: list[int]) -> dict[int, ProfileView]:
-    """Profiles of the caller's account (any account for staff), with their coverages."""
-    query = readable(InvoiceProfile.filter(id__in=ids), caller)
+    """Profiles of the caller's account (any account for staff) if the caller holds a
+    payment-reading scope, with their coverages."""
+    query = readable(InvoiceProfile.filter(id__in=ids), caller, scopes=PAYMENT_READ_SCOPES)
     return {profile.id: await profile_view(profile) for profile in await query}

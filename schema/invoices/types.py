@@ -11,6 +11,7 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
+from billing.access.caller import INVOICE_READ_SCOPES
 from billing.invoicing.invoices import InvoiceGroup, invoice_groups, invoices_by_id
 from billing.invoicing.run import RunReport
 from billing.rules.invoice_status import display_status
@@ -20,6 +21,7 @@ from schema.context import Info
 from schema.emails.types import EmailNotification
 from schema.ids import global_id, resolve_int_nodes
 from schema.invoices.enums import ChargeKind, DisplayStatus, HoldReason
+from schema.permissions import readable_by
 from schema.types.enums import Coverage, Currency, PaymentTerms, TaxCategory
 from schema.types.money import MoneyType
 
@@ -121,6 +123,7 @@ class Issuer:
     registration_number: str | None = strawberry.field(description="The issuer's qualified-invoice registration number.")
 
 
+@readable_by(INVOICE_READ_SCOPES)  # its bill-to is the snapshot printed on it, not the profile
 @strawberry.type(
     name="Invoice",
     description="An issued invoice. Immutable except for its payment state. An invoice of merged coverages bills "
@@ -221,6 +224,15 @@ class BillingHold:
     reason: HoldReason = strawberry.field(description="Why it was held.")
 
 
+@strawberry.type(
+    description="Subscriptions a billing run could not bill because of an unexpected error. Nothing of them was "
+    "written; the run went on with the others and the next run tries them again."
+)
+class BillingFailure:
+    subscription_ids: list[strawberry.ID] = strawberry.field(description="The subscriptions billed together (global ids).")
+    error: str = strawberry.field(description="What went wrong, for staff.")
+
+
 @strawberry.type(description="What one billing run did.")
 class BillingRunReport:
     as_of: date = strawberry.field(description="The billing date.")
@@ -229,6 +241,9 @@ class BillingRunReport:
         description="Subscriptions held (their ids: `node(id:)` reads them); `holds` says why."
     )
     holds: list[BillingHold] = strawberry.field(description="Each held subscription with the reason.")
+    failures: list[BillingFailure] = strawberry.field(
+        description="Units that failed unexpectedly (also kept for staff and logged with the request id)."
+    )
     declined: list[str] = strawberry.field(description="Numbers of the invoices whose card charge was declined.")
     claimed_elsewhere: int = strawberry.field(description="Subscriptions another worker was billing at the time.")
 
@@ -243,4 +258,11 @@ class BillingRunReport:
                 for hold in report.held
             ],
             declined=report.declined, claimed_elsewhere=report.claimed_elsewhere,
+            failures=[
+                BillingFailure(
+                    subscription_ids=[strawberry.ID(global_id("Subscription", s)) for s in failure.subscription_ids],
+                    error=failure.error,
+                )
+                for failure in report.failures
+            ],
         )

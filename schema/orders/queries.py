@@ -5,13 +5,12 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from billing.access.caller import INVOICE_READ_SCOPES, SCOPE_ADMIN
 from billing.invoicing.invoices import subscriptions_query
 from schema.context import Info
 from schema.ids import account_of
 from schema.orders.types import SubscriptionNode
 from schema.pagination import AfterArg, FirstArg, keyset_connection
-from schema.permissions import requires
+from schema.permissions import requires_reader
 from schema.types.account import AccountArg
 
 
@@ -19,7 +18,7 @@ from schema.types.account import AccountArg
 class OrderQueries:
     @strawberry.field(
         description="Subscriptions with their lines and PO state, oldest first.",
-        extensions=[requires(*INVOICE_READ_SCOPES, SCOPE_ADMIN)],
+        extensions=[requires_reader(SubscriptionNode)],
     )
     async def subscriptions(
         self, info: Info, account_id: AccountArg = None, first: FirstArg = None, after: AfterArg = None

@@ -9,6 +9,7 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
+from billing.access.caller import INVOICE_READ_SCOPES
 from billing.invoicing.holds import hold_reason
 from billing.invoicing.invoices import order_lines_by_id, subscriptions_by_id
 from billing.invoicing.purchase_orders import is_held
@@ -18,6 +19,7 @@ from schema.context import Info
 from schema.ids import resolve_int_nodes
 from schema.invoices.enums import HoldReason
 from schema.orders.enums import BillingFrequency
+from schema.permissions import readable_by
 from schema.types.enums import Coverage, Currency, PaymentTerms, TaxCategory
 from schema.types.money import MoneyType
 
@@ -27,6 +29,7 @@ def _plain(value: Decimal) -> Decimal:
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
+@readable_by(INVOICE_READ_SCOPES)
 @strawberry.type(name="OrderLine", description="A product ordered on a subscription; billable from its activation.")
 class OrderLineNode(relay.Node):
     id: relay.NodeID[str]
@@ -66,6 +69,7 @@ class OrderLineNode(relay.Node):
         )
 
 
+@readable_by(INVOICE_READ_SCOPES)
 @strawberry.type(name="Subscription", description="A term on one coverage; its orders' lines co-terminate at its end.")
 class SubscriptionNode(relay.Node):
     id: relay.NodeID[str]

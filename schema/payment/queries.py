@@ -5,13 +5,12 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from billing.access.caller import SCOPE_ADMIN, SCOPE_BILLING_READ, SCOPE_BILLING_WRITE
 from billing.payment_settings.applications import pending_applications
 from billing.payment_settings.coverages import payment_settings
 from schema.context import Info
 from schema.pagination import AfterArg, FirstArg, keyset_connection
-from schema.payment.types import InvoiceApplicationNode, PaymentSettings
-from schema.permissions import requires
+from schema.payment.types import InvoiceApplicationNode, InvoiceProfileNode, PaymentSettings
+from schema.permissions import requires_reader
 from schema.types.enums import Coverage
 
 
@@ -19,14 +18,15 @@ from schema.types.enums import Coverage
 class PaymentQueries:
     @strawberry.field(
         description="How one coverage of the caller's account pays.",
-        extensions=[requires(SCOPE_BILLING_READ, SCOPE_BILLING_WRITE)],
+        # The customers who read profiles and applications; staff act for no account.
+        extensions=[requires_reader(InvoiceProfileNode, InvoiceApplicationNode, staff=False)],
     )
     async def payment_settings(self, info: Info, coverage: Coverage) -> PaymentSettings:
         return PaymentSettings.from_domain(await payment_settings(info.context.caller, coverage))
 
     @strawberry.field(
         description="Staff: invoice payment applications waiting for a decision, oldest first.",
-        extensions=[requires(SCOPE_ADMIN)],
+        extensions=[requires_reader(InvoiceApplicationNode, customers=False)],  # every account's: staff only
     )
     async def pending_invoice_applications(
         self, info: Info, first: FirstArg = None, after: AfterArg = None

@@ -10,6 +10,7 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from billing.access.caller import PAYMENT_READ_SCOPES
 from billing.payment_settings.applications import application_fees, applications_by_id
 from billing.payment_settings.coverages import CoverageSettings, ProfileView
 from billing.payment_settings.profiles import profile_history, profiles_by_id
@@ -18,6 +19,7 @@ from schema.context import Info
 from schema.ids import resolve_int_nodes
 from schema.pagination import AfterArg, FirstArg, keyset_connection
 from schema.payment.enums import ApplicationStatus, DeliveryMethod, Language, PaymentMethod
+from schema.permissions import readable_by
 from schema.types.account import AccountNode
 from schema.types.enums import Coverage, Currency
 from schema.types.money import MoneyType
@@ -79,6 +81,7 @@ def _bill_to(row: object) -> dict[str, object]:
     return {name: getattr(row, name) for name in PROFILE_FIELDS}
 
 
+@readable_by(PAYMENT_READ_SCOPES)
 @strawberry.type(
     name="InvoiceProfile",
     description="The invoice information one coverage, or two merged coverages, pay through. Versioned.",
@@ -117,6 +120,7 @@ class InvoiceProfileNode(BillTo, relay.Node):
         return await resolve_int_nodes(node_ids, lambda keys: profiles_by_id(caller, keys), cls.from_view)
 
 
+@readable_by(PAYMENT_READ_SCOPES)
 @strawberry.type(name="InvoiceApplication", description="A request to pay a coverage by invoice, decided by staff.")
 class InvoiceApplicationNode(BillTo, relay.Node):
     id: relay.NodeID[int]
@@ -149,7 +153,8 @@ class InvoiceApplicationNode(BillTo, relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[InvoiceApplicationNode | None]:
-        """Staff see every application, members their account's; others answer null."""
+        """Staff see every application, customers with a payment-reading scope their account's;
+        others answer null."""
         caller = info.context.caller
         return await resolve_int_nodes(node_ids, lambda keys: applications_by_id(caller, keys), cls.from_model)
 

@@ -8,10 +8,12 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from billing.access.caller import ACCOUNT_READ_SCOPES
 from billing.accounts import accounts_by_id
 from models.accounts import Account
 from schema.context import Info
 from schema.ids import uuid_key
+from schema.permissions import readable_by
 
 AccountArg = Annotated[
     relay.GlobalID | None,
@@ -20,6 +22,7 @@ AccountArg = Annotated[
 """The ``accountId`` argument of the queries staff use to read one account."""
 
 
+@readable_by(ACCOUNT_READ_SCOPES)
 @strawberry.type(name="Account", description="A customer organisation.")
 class AccountNode(relay.Node):
     id: relay.NodeID[str]

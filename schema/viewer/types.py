@@ -3,6 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.context import Info
+from schema.permissions import may_read_type
 from schema.types.account import AccountNode
 from schema.viewer.enums import Role
 
@@ -17,10 +18,13 @@ class Viewer:
     )
     is_staff: bool = strawberry.field(description="True for operators of the service (admin scope).")
 
-    @strawberry.field(description="The account the caller acts for; null for staff.")
+    @strawberry.field(
+        description="The account the caller acts for; null for staff and for a token without a customer scope."
+    )
     async def account(self, info: Info) -> AccountNode | None:
-        account_id = info.context.caller.account_id
-        if account_id is None:
+        caller = info.context.caller
+        account_id = caller.account_id
+        if account_id is None or not may_read_type(caller, AccountNode):
             return None
         account = await info.context.loaders.accounts.load(account_id)
         return AccountNode.from_model(account) if account else None

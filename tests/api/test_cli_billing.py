@@ -73,3 +73,19 @@ async def test_without_as_of_the_run_is_for_today_by_the_shared_clock(tmp_path: 
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["as_of"] == "2026-03-01"
     assert json.loads(run.stdout)["issued"] == ["GL-2026-000001"]
+
+
+async def test_a_failed_unit_is_reported_and_the_exit_status_says_so(tmp_path: Path) -> None:
+    url = await _one_subscription_due_on_march_first(tmp_path)
+    EXECUTOR_CACHE.clear()
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url), _enable_global_fallback=True)
+        await ctx.db().execute_script(
+            "CREATE TRIGGER poison BEFORE INSERT ON invoices BEGIN SELECT RAISE(ABORT, 'poisoned'); END;"
+        )
+    run = _portal(url, "billing", "run", "--as-of", "2026-03-01")
+    assert run.returncode == 1 and "1 billing unit(s) failed" in run.stderr
+    report = json.loads(run.stdout)
+    assert report["issued"] == []
+    (failure,) = report["failures"]
+    assert failure["subscriptions"] == [global_id("Subscription", 1)] and failure["error"].endswith(": poisoned")

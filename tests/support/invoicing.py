@@ -3,12 +3,15 @@ an invoice profile or a card, as the real use cases (or plain rows) would."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from billing.access.caller import Caller
+from billing.errors import BusinessError, ErrorCode
 from billing.invoicing.orders import (
     LineRequest,
     OrderRequest,
@@ -25,8 +28,10 @@ from billing.rules.tax import TaxCategory
 from models.accounts import Account
 from models.coverage import Coverage
 from models.invoice_profile import DeliveryMethod, InvoiceProfile, Language
+from models.invoices import Invoice, InvoiceLine
 from models.orders import Order, OrderLine
 from models.payment import PaymentMethod, PaymentSettings
+from models.terms import ChargeKind
 
 STAFF = Caller(subject="staff-1", scopes=frozenset({"admin"}), client_id="test")
 
@@ -89,3 +94,18 @@ async def give_profile(
 async def run_billing(as_of: date, *, policy: BillingPolicy | None = None, gateway: Any = None) -> RunReport:
     """A billing run with the default policy and the built-in test gateway."""
     return await _run_billing(as_of, policy=policy or BillingPolicy(), gateway=gateway or TestGateway())
+
+
+async def invoice_lines(number: str) -> list[tuple[str, ChargeKind, date, date, Decimal]]:
+    """The lines of invoice ``number``: product, kind, service period, amount."""
+    invoice = await Invoice.get(number=number)
+    rows = await InvoiceLine.filter(invoice_id=invoice.id).order_by("position")
+    return [(r.product, r.kind, r.period_start, r.period_end, r.amount) for r in rows]
+
+
+async def refused(call: Awaitable[object]) -> tuple[ErrorCode, str | None]:
+    """The one error a use case refuses ``call`` with: its code and field."""
+    with pytest.raises(BusinessError) as error_info:
+        await call
+    (error,) = error_info.value.errors
+    return error.code, error.field

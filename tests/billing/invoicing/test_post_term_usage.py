@@ -29,6 +29,8 @@ from models.orders import OrderLine
 from models.terms import ChargeKind
 from models.usage import PostTermRecord
 from tests.support.invoicing import STAFF, activate, book, line, run_billing
+from tests.support.invoicing import invoice_lines as _lines
+from tests.support.invoicing import refused as _refused
 
 D = date
 _KEYS = itertools.count(1)
@@ -53,19 +55,6 @@ async def _january_line(account: Account, product: str = "Compute", **terms: obj
 async def _prices(product: str = "Compute") -> None:
     await set_list_price(STAFF, product, Currency.USD, Decimal("0.125"), _at(1, 1, 0))
     await set_list_price(STAFF, product, Currency.USD, Decimal("0.135"), _at(2, 10, 0))
-
-
-async def _lines(number: str) -> list[tuple[str, ChargeKind, date, date, Decimal]]:
-    invoice = await Invoice.get(number=number)
-    rows = await InvoiceLine.filter(invoice_id=invoice.id).order_by("position")
-    return [(r.product, r.kind, r.period_start, r.period_end, r.amount) for r in rows]
-
-
-async def _refused(call) -> tuple[ErrorCode, str | None]:
-    with pytest.raises(BusinessError) as refused:
-        await call
-    (error,) = refused.value.errors
-    return error.code, error.field
 
 
 async def test_post_term_use_is_billed_at_the_price_in_force_at_each_hour_on_the_next_months_invoice(

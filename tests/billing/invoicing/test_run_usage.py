@@ -13,17 +13,19 @@ import pytest
 
 from billing.access.caller import Caller
 from billing.access.rules import Forbidden
-from billing.errors import BusinessError, ErrorCode
+from billing.errors import ErrorCode
 from billing.invoicing.usage_records import RecordedBurst, RecordedUsage, record_bursting, record_usage
 from billing.rules.periods import BillingFrequency
 from billing.rules.tax import TaxCategory
 from models.accounts import Account, Role
 from models.coverage import Coverage
-from models.invoices import BilledCharge, Invoice, InvoiceLine, InvoiceTax
+from models.invoices import BilledCharge, Invoice, InvoiceTax
 from models.orders import OrderLine
 from models.terms import ChargeKind
 from models.usage import BurstRecord, UsageRecord
 from tests.support.invoicing import STAFF, activate, book, line, run_billing
+from tests.support.invoicing import invoice_lines as _lines
+from tests.support.invoicing import refused as _refused
 
 D = date
 
@@ -61,19 +63,6 @@ async def _worked_example_usage(row: OrderLine) -> None:
         await usage(row.id, D(2026, 1, day), Decimal("500.00"))
     for hour in range(10):
         await burst(row.id, _hour(10, hour), 6)
-
-
-async def _lines(number: str) -> list[tuple[str, ChargeKind, date, date, Decimal]]:
-    invoice = await Invoice.get(number=number)
-    rows = await InvoiceLine.filter(invoice_id=invoice.id).order_by("position")
-    return [(r.product, r.kind, r.period_start, r.period_end, r.amount) for r in rows]
-
-
-async def _refused(call) -> tuple[ErrorCode, str | None]:
-    with pytest.raises(BusinessError) as refused:
-        await call
-    (error,) = refused.value.errors
-    return error.code, error.field
 
 
 async def test_the_worked_example_is_invoiced_on_february_first_with_the_recurring_charge(account: Account) -> None:

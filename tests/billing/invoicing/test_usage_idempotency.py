@@ -25,6 +25,7 @@ from models.orders import OrderLine
 from models.terms import ChargeKind
 from models.usage import BurstRecord, PostTermRecord, UsageRecord
 from tests.support.invoicing import STAFF, activate, book, line, run_billing
+from tests.support.invoicing import refused as _refused
 
 D = date
 
@@ -46,13 +47,6 @@ async def _usage_lines(number: str) -> dict[ChargeKind, Decimal]:
     invoice = await Invoice.get(number=number)
     rows = await InvoiceLine.filter(invoice_id=invoice.id)
     return {row.kind: row.amount for row in rows if row.kind is not ChargeKind.RECURRING}
-
-
-async def _refused(call) -> tuple[ErrorCode, str | None]:
-    with pytest.raises(BusinessError) as refused:
-        await call
-    (error,) = refused.value.errors
-    return error.code, error.field
 
 
 async def test_usage_sent_twice_with_one_key_is_recorded_and_billed_once(account: Account) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from billing.errors import BusinessError, ErrorCode
 from models.accounts import Account
+from models.invoices import Invoice
 from models.orders import Order
 from tests.support.invoicing import book, line
 
@@ -61,4 +62,6 @@ async def test_the_largest_order_accepted_still_fits_every_invoice(account: Acco
         await activate(row, D(2026, 3, 1))
     report = await run_billing(D(2026, 3, 1))
     assert report.failures == [] and len(report.issued) == 1
-    assert Decimal(str(12 * 100)) * Decimal("99999999.99") * 10_000 < Decimal(10) ** 16
+    invoice = await Invoice.get(number=report.issued[0])
+    # 100 lines x 99,999,999.99 x 10,000 units x 12 months (annual in advance), exact to the cent.
+    assert invoice.total == Decimal("1199999999880000.00")

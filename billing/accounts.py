@@ -10,18 +10,23 @@ from billing.access.caller import ACCOUNT_READ_SCOPES, Caller
 from billing.access.rules import readable
 from billing.errors import BusinessError, ErrorCode
 from billing.rules.email_address import is_email
+from billing.rules.text import checked_text
 from models.accounts import Account, Member, Role
 
 MAX_NAME = 200
 MAX_SUBJECT = 255
 
 
-def _check_text(value: str, field: str, limit: int) -> str:
+def _check_subject(value: str, field: str) -> str:
+    """A subject is an identifier, compared exactly with a token's ``sub``: trimmed, never
+    normalised, and printable (as the token validation demands)."""
     value = value.strip()
     if not value:
         raise BusinessError.single(ErrorCode.REQUIRED, f"{field} must not be empty", field)
-    if len(value) > limit:
-        raise BusinessError.single(ErrorCode.TOO_LONG, f"{field} must be at most {limit} characters", field)
+    if len(value) > MAX_SUBJECT:
+        raise BusinessError.single(ErrorCode.TOO_LONG, f"{field} must be at most {MAX_SUBJECT} characters", field)
+    if not value.isprintable():
+        raise BusinessError.single(ErrorCode.INVALID, f"{field} must be printable characters only", field)
     return value
 
 
@@ -46,8 +51,8 @@ async def create_account(
 ) -> Account:
     """A new account with its first member, the owner, in one transaction. The
     owner's email (optional) is where the service writes about the account."""
-    name = _check_text(name, "name", MAX_NAME)
-    owner_subject = _check_text(owner_subject, "owner", MAX_SUBJECT)
+    name = checked_text(name, "name", MAX_NAME)
+    owner_subject = _check_subject(owner_subject, "owner")
     owner_email = _check_email(owner_email, "ownerEmail")
     async with in_transaction():
         account = await Account.create(id=account_id or uuid.uuid4(), name=name)
@@ -58,7 +63,7 @@ async def create_account(
 async def add_member(account_id: uuid.UUID, subject: str, role: Role, *, email: str | None = None) -> Member:
     """Add ``subject`` to the account, or change the role (and, when given, the
     email) of an existing member."""
-    subject = _check_text(subject, "subject", MAX_SUBJECT)
+    subject = _check_subject(subject, "subject")
     email = _check_email(email, "email")
     async with in_transaction():
         if not await Account.exists(id=account_id):

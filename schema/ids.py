@@ -21,8 +21,10 @@ N = TypeVar("N")
 NO_ACCOUNT = uuid.UUID(int=0)
 """A UUID that names no account, for a wrong account id in an input."""
 
-MAX_KEY = 2**63 - 1
-_DIGITS = re.compile(r"[1-9][0-9]{0,18}")
+MAX_KEY = 2**31 - 1
+"""The largest integer key: every integer primary key is a 32-bit ``IntField`` (``integer``
+on PostgreSQL, which refuses a larger value in a query instead of finding no row)."""
+_DIGITS = re.compile(r"[1-9][0-9]{0,9}")
 
 
 def global_id(type_name: str, key: object) -> str:

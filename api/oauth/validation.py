@@ -5,7 +5,7 @@ and HMAC signed with a public key never verify), ``typ`` = ``at+jwt`` (a missing
 ``typ`` is refused too), a trusted ``iss``, the signature with that issuer's key
 for the token's ``kid``, then the claims: ``aud`` contains this service,
 ``exp``/``nbf``/``iat`` with at most 60 s leeway, and ``sub``, ``jti``,
-``client_id`` present. Tokens of the embedded issuer are also checked against
+``client_id`` present, printable and no longer than the service stores them. Tokens of the embedded issuer are also checked against
 revocation.
 
 An external issuer whose keys cannot be fetched is not the token's fault: that
@@ -30,6 +30,10 @@ ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES2
 ACCEPTED_TYPES = ("at+jwt", "application/at+jwt")
 LEEWAY_SECONDS = 60
 MAX_TOKEN_BYTES = 8_192
+MAX_CLAIM_LENGTH = 255
+"""The longest ``sub``, ``jti`` or ``client_id`` accepted from any issuer (the stored subject's width)."""
+MAX_OWN_ID_LENGTH = 64
+"""The embedded issuer's ``jti`` and ``client_id`` are never longer (the width they are stored in)."""
 
 
 class InvalidToken(Exception):
@@ -90,8 +94,14 @@ class AccessTokenValidator:
         if self.audience not in audiences:
             raise InvalidToken("audience does not include this service")
         for name in ("sub", "jti", "client_id"):
-            if not isinstance(claims[name], str) or not claims[name]:
+            value = claims[name]
+            if not isinstance(value, str) or not value:
                 raise InvalidToken(f"claim {name} must be a non-empty string")
+            longest = MAX_OWN_ID_LENGTH if issuer == self.issuer_keys.own_issuer and name != "sub" else MAX_CLAIM_LENGTH
+            if len(value) > longest:
+                raise InvalidToken(f"claim {name} is longer than {longest} characters")
+            if not value.isprintable():
+                raise InvalidToken(f"claim {name} contains control characters")
         if "scope" in claims and not isinstance(claims["scope"], str):
             raise InvalidToken("claim scope must be a string")
 

@@ -16,7 +16,9 @@ from tortoise.transactions import in_transaction
 from billing.access.caller import INVOICE_READ_SCOPES, Caller
 from billing.access.rules import readable, require_staff
 from billing.errors import BusinessError, ErrorCode
+from billing.rules.invoice_number import parse_invoice_number
 from billing.rules.invoice_status import DisplayStatus
+from billing.rules.text import checked_text
 from kit.money import Currency, Money, from_minor_units, to_minor_units
 from models.coverage import Coverage
 from models.invoices import Invoice, InvoiceLine, InvoiceTax
@@ -96,7 +98,12 @@ def invoices_query(
 
 
 async def find_invoice(caller: Caller, number: str, account_id: uuid.UUID | None = None) -> Invoice | None:
-    """The invoice numbered ``number`` if the caller may read it (else None, like a missing one)."""
+    """The invoice numbered ``number`` if the caller may read it (else None, like a missing one).
+    A text that is not an invoice number (of any length) names no invoice: no query is sent."""
+    try:
+        parse_invoice_number(number)
+    except ValueError:
+        return None
     return await invoices_query(caller, account_id=account_id).filter(number=number).first()
 
 
@@ -144,11 +151,7 @@ async def record_payment(caller: Caller, invoice_id: int, paid_on: date) -> Invo
 
 
 async def void_invoice(caller: Caller, invoice_id: int, reason: str) -> Invoice:
-    reason = reason.strip()
-    if not reason:
-        raise BusinessError.single(ErrorCode.REQUIRED, "Say why the invoice is void.", "reason")
-    if len(reason) > MAX_REASON:
-        raise BusinessError.single(ErrorCode.TOO_LONG, f"At most {MAX_REASON} characters.", "reason")
+    reason = checked_text(reason, "reason", MAX_REASON)
     async with in_transaction():
         invoice = await _open_invoice(caller, invoice_id)
         invoice.status, invoice.void_reason = InvoiceStatus.VOID, reason

@@ -23,6 +23,7 @@ from billing.access.rules import require_staff
 from billing.errors import ErrorCode, FieldError
 from billing.invoicing.usage_checks import hour_start_error, refuse
 from billing.rules.recurring_charges import Term
+from billing.rules.text import normalise, text_problem
 from billing.rules.usage_charges import (
     HourlyReport,
     latest_reports,
@@ -50,6 +51,8 @@ def _price_errors(product: str, unit_hour_price: Decimal, effective_from: dateti
         errors.append(FieldError(ErrorCode.REQUIRED, "The product is required.", "product"))
     elif len(product) > PRODUCT_LENGTH:
         errors.append(FieldError(ErrorCode.TOO_LONG, f"A product is at most {PRODUCT_LENGTH} characters.", "product"))
+    elif problem := text_problem(product):
+        errors.append(FieldError(ErrorCode.INVALID, f"The product {problem}.", "product"))
     price = unit_hour_price
     if not price.is_finite() or not 0 < price < _CEILING or price != price.quantize(_QUANTUM):
         message = f"The unit-hour list price is positive, below {_CEILING}, with at most {UNIT_PRICE_DECIMALS} decimals."
@@ -63,7 +66,7 @@ async def set_list_price(
     """Set the list price of ``product`` in ``currency`` from the hour ``effective_from``
     (a naive time is UTC). Setting it again for the same hour replaces that entry."""
     require_staff(caller, "set list prices")
-    product, hour = product.strip(), utc_hour(effective_from)
+    product, hour = normalise(product), utc_hour(effective_from)
     refuse(*_price_errors(product, unit_hour_price, hour))
     async with in_transaction():
         entry = ListPrice(product=product, currency=currency, unit_hour_price=unit_hour_price, effective_from=hour,
@@ -75,9 +78,14 @@ async def set_list_price(
 
 
 async def list_prices(caller: Caller, product: str, currency: Currency | None = None) -> list[ListPrice]:
-    """The price list of ``product`` (in ``currency``, or both), oldest entry first."""
+    """The price list of ``product`` (in ``currency``, or both), oldest entry first. A
+    text no product can have (too long, or with a character no product name may hold,
+    NUL included) names none: no query is sent."""
     require_staff(caller, "read list prices")
-    query = ListPrice.filter(product=product.strip())
+    product = normalise(product)
+    if len(product) > PRODUCT_LENGTH or text_problem(product):
+        return []
+    query = ListPrice.filter(product=product)
     if currency is not None:
         query = query.filter(currency=currency)
     return list(await query.order_by("currency", "effective_from"))

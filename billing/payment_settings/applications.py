@@ -15,6 +15,7 @@ from billing.access.rules import readable, require_staff, require_writer
 from billing.errors import BusinessError, ErrorCode
 from billing.payment_settings.bill_to import clean_bill_to
 from billing.payment_settings.coverages import has_pending_application, lock_coverages
+from billing.rules.text import checked_text
 from kit.money import Currency, Money
 from models.coverage import Coverage
 from models.invoice_profile import ApplicationStatus, InvoiceApplication, InvoiceProfile
@@ -108,11 +109,7 @@ async def approve_application(caller: Caller, application_id: int) -> InvoiceApp
 async def reject_application(caller: Caller, application_id: int, reason: str) -> InvoiceApplication:
     """Refuse the application with a reason the customer is emailed."""
     require_staff(caller, "decide on invoice applications")
-    reason = reason.strip()
-    if not reason:
-        raise BusinessError.single(ErrorCode.REQUIRED, "reason is required", "reason")
-    if len(reason) > MAX_REASON:
-        raise BusinessError.single(ErrorCode.TOO_LONG, f"reason must be at most {MAX_REASON} characters", "reason")
+    reason = checked_text(reason, "reason", MAX_REASON)
     async with in_transaction():
         application, _ = await _pending(application_id)
         application.rejection_reason = reason

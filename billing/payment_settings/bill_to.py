@@ -1,9 +1,11 @@
 """Validation of bill-to information (applications and invoice profiles).
 
 ``clean_bill_to`` takes the complete record (snake_case keys, as in
-``models.invoice_profile.PROFILE_FIELDS``), normalises it (trimmed text, empty
-optional text -> None, upper-case country) and reports every bad field at once,
-each named in camelCase as the client sent it.
+``models.invoice_profile.PROFILE_FIELDS``), normalises it (text in NFC and trimmed,
+empty optional text -> None, upper-case country) and reports every bad field at
+once, each named in camelCase as the client sent it. Every text is printed on
+invoices and in emails, so none may hold a control character, a lone surrogate or
+a bidirectional override (``billing.rules.text``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from billing.rules.registration_number import (
     RegistrationNumberError,
     validate_registration_number,
 )
+from billing.rules.text import normalise, text_problem
 
 MAX_CC_EMAILS = 5
 MAX_ADDRESS_LINES = 3
@@ -61,7 +64,7 @@ def clean_bill_to(values: dict[str, Any]) -> dict[str, Any]:
     errors: list[FieldError] = []
     for name in (*REQUIRED, *OPTIONAL_TEXT):
         text = clean.get(name)
-        clean[name] = text.strip() if isinstance(text, str) else text
+        clean[name] = normalise(text) if isinstance(text, str) else text
         if name in OPTIONAL_TEXT and not clean[name]:
             clean[name] = None
     if isinstance(clean.get("country"), str):
@@ -74,6 +77,10 @@ def clean_bill_to(values: dict[str, Any]) -> dict[str, Any]:
     for name, limit in LIMITS.items():
         if name in clean and clean[name] and len(clean[name]) > limit:
             errors.append(_error(ErrorCode.TOO_LONG, name, f"must be at most {limit} characters"))
+    for name in (*REQUIRED, *OPTIONAL_TEXT):
+        problem = text_problem(clean[name]) if isinstance(clean.get(name), str) else None
+        if problem:
+            errors.append(_error(ErrorCode.INVALID, name, problem))
     errors += _check_emails(clean)
     errors += _check_contact_and_address(clean)
     if clean.get("tax_registration_number"):
@@ -100,7 +107,7 @@ def _check_emails(clean: dict[str, Any]) -> list[FieldError]:
     email = clean.get("billing_email")
     if email and not is_email(email):
         errors.append(_error(ErrorCode.INVALID, "billing_email", "is not a valid email address"))
-    ccs = [cc.strip() for cc in clean.get("cc_emails") or []]
+    ccs = [normalise(cc) for cc in clean.get("cc_emails") or []]
     clean["cc_emails"] = ccs
     if len(ccs) > MAX_CC_EMAILS:
         errors.append(_error(ErrorCode.INVALID, "cc_emails", f"may list at most {MAX_CC_EMAILS} addresses"))
@@ -125,7 +132,7 @@ def _check_contact_and_address(clean: dict[str, Any]) -> list[FieldError]:
         pattern, example = POSTAL_CODES.get(country, _GENERIC_POSTAL)
         if not pattern.fullmatch(clean["postal_code"]):
             errors.append(_error(ErrorCode.INVALID, "postal_code", f"does not fit {country} postal codes ({example})"))
-    lines = [line.strip() for line in clean.get("address_lines") or []]
+    lines = [normalise(line) for line in clean.get("address_lines") or []]
     clean["address_lines"] = lines
     if not lines:
         errors.append(_error(ErrorCode.REQUIRED, "address_lines", "needs at least one line"))
@@ -136,6 +143,8 @@ def _check_contact_and_address(clean: dict[str, Any]) -> list[FieldError]:
     elif any(len(line) > LIMITS["address_line"] for line in lines):
         message = f"lines must be at most {LIMITS['address_line']} characters"
         errors.append(_error(ErrorCode.TOO_LONG, "address_lines", message))
+    elif problems := [problem for line in lines if (problem := text_problem(line))]:
+        errors.append(_error(ErrorCode.INVALID, "address_lines", f"line {problems[0]}"))
     return errors
 
 

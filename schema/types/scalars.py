@@ -5,12 +5,15 @@ Strawberry's built-in ``date``, ``datetime`` and ``Decimal`` scalars are replace
 ``build_schema`` (``StrawberryConfig.scalar_map``) by these: same names, same
 values on the wire, a description of the format and ``@specifiedBy`` where a
 specification fits it exactly. Inputs are read as Strawberry reads them, except
-that a Decimal must be finite (``NaN`` is bad input, not an internal error).
+that a Decimal must be finite (``NaN`` is bad input, not an internal error) and a
+DateTime must be an instant Python can hold in UTC (``9999-12-31T23:59:59-14:00``
+is bad input); DateTime inputs reach the resolvers in UTC, a value without an
+offset taken as UTC.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, DecimalException
 from typing import Any
 
@@ -53,6 +56,18 @@ def _parse_decimal(value: object) -> Decimal:
     return number
 
 
+def _parse_date_time(value: object) -> datetime:
+    """As Strawberry reads a DateTime, then in UTC; an instant that falls outside the
+    years 1 to 9999 once in UTC is bad input, not an overflow inside a use case."""
+    moment: datetime = DateTimeDefinition.parse_value(value)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise StrawberryInputCoercionError(f'Value cannot represent a DateTime in UTC: "{value}".') from None
+
+
 DATE = strawberry.scalar(
     name="Date",
     description=(
@@ -74,7 +89,7 @@ DATE_TIME = strawberry.scalar(
     ),
     specified_by_url=RFC_3339_DATE_TIME,
     serialize=_date_time,
-    parse_value=DateTimeDefinition.parse_value,
+    parse_value=_parse_date_time,
 )
 
 DECIMAL = strawberry.scalar(

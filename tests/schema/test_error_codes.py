@@ -13,6 +13,7 @@ from schema.ids import global_id
 RUN = "mutation Run($asOf: Date!) { runBilling(input: {asOf: $asOf}) { errors { code } } }"
 INVOICES = "query Many($first: Int, $status: InvoiceStatus) { invoices(first: $first, status: $status) { edges { cursor } } }"
 USAGE = "mutation U($input: RecordUsageInput!) { recordUsage(input: $input) { errors { code } } }"
+PRICE = "mutation P($input: SetListPriceInput!) { setListPrice(input: $input) { errors { code } } }"
 ORDER_LINE = global_id("OrderLine", 1)
 VOID = 'mutation { voidInvoice(input: {invoiceId: "not a global id", reason: "x"}) { errors { code } } }'
 SET_PO = "mutation Po($id: ID!) { setPurchaseOrderNumber(input: {subscriptionId: $id, poNumber: \"P\"}) { errors { code } } }"
@@ -70,6 +71,9 @@ async def test_a_document_that_does_not_fit_the_schema_is_validation_failed(
         (USAGE, {"input": {"lineId": ORDER_LINE, "usedOn": "2026-01-01", "listAmount": "NaN", "idempotencyKey": "k"}}),  # not a number
         (USAGE, {"input": {"lineId": ORDER_LINE, "usedOn": "2026-01-01", "listAmount": "Infinity", "idempotencyKey": "k"}}),
         (USAGE, {"input": {"lineId": ORDER_LINE, "usedOn": "2026-01-01", "listAmount": "12,50", "idempotencyKey": "k"}}),
+        # instants that exist in their own offset but not in UTC (after 9999 or before year 1)
+        (PRICE, {"input": {"product": "p", "currency": "JPY", "unitHourPrice": "1", "effectiveFrom": "9999-12-31T23:59:59-14:00"}}),
+        (PRICE, {"input": {"product": "p", "currency": "JPY", "unitHourPrice": "1", "effectiveFrom": "0001-01-01T00:00:00+14:00"}}),
     ],
 )
 async def test_a_variable_of_the_wrong_type_or_range_is_bad_user_input(

@@ -18,6 +18,11 @@ NODE = "query N($id: ID!) { node(id: $id) { id } }"
         ("Invoice", "\u00b2"),  # a digit to str.isdigit, not to int()
         ("Subscription", "-1"),
         ("OrderLine", "99999999999999999999"),  # beyond a 64-bit key
+        ("OrderLine", str(2**31)),  # beyond the 32-bit integer keys (PostgreSQL refuses it in a query)
+        ("Invoice", str(2**63 - 1)),
+        ("Subscription", str(2**31)),
+        ("InvoiceProfile", str(2**31)),
+        ("InvoiceApplication", str(2**31)),
         ("InvoiceProfile", "1.0"),
         ("InvoiceApplication", " 1"),
         ("Account", "not-a-uuid"),

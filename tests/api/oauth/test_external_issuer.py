@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from joserfc.jwk import RSAKey
 
 from api.app import create_app
 from api.oauth.jwks import IssuerKeys
 from api.oauth.keys import generate_signing_key
 from api.oauth.tokens import mint_access_token
+from api.oauth.validation import MAX_CLAIM_LENGTH
 from api.services import Services
 from api.settings import TrustedIssuer
+from billing.accounts import add_member
+from models.accounts import Role
 from tests.conftest import AUDIENCE, GraphQLClient
 from tests.support import forge
 
@@ -77,3 +82,46 @@ async def test_an_explicit_jwks_url_skips_discovery(portal, idp, account):
     body = await gql("{ viewer { subject } }", token)
     assert body["data"]["viewer"] == {"subject": "owner"}
     assert fetched == ["/oauth/jwks"]
+
+
+async def test_a_subject_as_long_as_the_service_stores_signs_in_and_a_longer_one_is_refused(portal, idp, account):
+    gql, _ = portal
+    longest = "s" * MAX_CLAIM_LENGTH
+    await add_member(account.id, longest, Role.VIEWER)
+    token = forge.sign(idp.signing_key, forge.claims(IDP, AUDIENCE, sub=longest))
+    assert (await gql("{ viewer { subject } }", token))["data"]["viewer"]["subject"] == longest
+    response = await gql.post("{ viewer { subject } }", forge.sign(idp.signing_key, forge.claims(IDP, AUDIENCE, sub=longest + "s")))
+    assert response.status_code == 401
+    assert "claim sub is longer than 255 characters" in response.headers["www-authenticate"]
+
+
+async def test_a_client_id_with_a_control_character_is_refused(portal, idp, account):
+    gql, _ = portal
+    token = forge.sign(idp.signing_key, forge.claims(IDP, AUDIENCE, client_id="console\n"))
+    response = await gql.post("{ viewer { subject } }", token)
+    assert response.status_code == 401
+    assert "claim client_id contains control characters" in response.headers["www-authenticate"]
+
+
+_CLAIM_TEXT = st.one_of(
+    st.sampled_from(["owner", "", " ", "\x00", "o\u202ewner", "owner\n"]),
+    st.text(max_size=80),
+    st.integers(min_value=MAX_CLAIM_LENGTH - 2, max_value=5_000).map(lambda n: "s" * n),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sub=_CLAIM_TEXT, jti=_CLAIM_TEXT, client_id=_CLAIM_TEXT, scope=st.sampled_from(["billing:read", "admin", ""]))
+async def test_any_claim_text_from_a_trusted_issuer_is_answered_with_200_or_401(portal, idp, account, sub, jti, client_id,
+                                                                                 scope):
+    """Whatever a trusted issuer writes in ``sub``, ``jti`` and ``client_id`` (any length, any
+    character), the answer is the viewer or a 401 challenge, never a server error."""
+    gql, _ = portal
+    token = forge.sign(idp.signing_key, forge.claims(IDP, AUDIENCE, sub=sub, jti=jti, client_id=client_id, scope=scope))
+    response = await gql.post("{ viewer { subject } }", token)
+    assert response.status_code in (200, 401), response.text
+    if response.status_code == 401:
+        assert response.headers["www-authenticate"].startswith("Bearer ")
+        assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    else:
+        assert response.json()["data"]["viewer"]["subject"] == sub

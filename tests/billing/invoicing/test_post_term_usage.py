@@ -193,14 +193,20 @@ async def test_staff_set_and_read_the_price_list(account: Account) -> None:
     assert listed == [(Currency.JPY, _at(1, 1, 0), Decimal(18)), (Currency.USD, _at(1, 1, 0), Decimal("0.125")),
                       (Currency.USD, _at(3, 1, 0), Decimal("0.15"))]
     assert len(await list_prices(STAFF, "Compute", Currency.USD)) == 2
+    assert len(await list_prices(STAFF, "Compute\u0301")) == 0  # another product ("Computé" once in NFC)
+    for nameless in ("x" * 101, "Com\x00pute", "\ud800"):  # no product is named so: nothing is asked of the database
+        assert await list_prices(STAFF, nameless) == []
     refused = [
         await _refused(set_list_price(STAFF, " ", Currency.USD, Decimal(1), _at(1, 1, 0))),
         await _refused(set_list_price(STAFF, "x" * 101, Currency.USD, Decimal(1), _at(1, 1, 0))),
+        await _refused(set_list_price(STAFF, "Com\x00pute", Currency.USD, Decimal(1), _at(1, 1, 0))),
+        await _refused(set_list_price(STAFF, "Compute\u202e", Currency.USD, Decimal(1), _at(1, 1, 0))),
         await _refused(set_list_price(STAFF, "Compute", Currency.USD, Decimal(0), _at(1, 1, 0))),
         await _refused(set_list_price(STAFF, "Compute", Currency.USD, Decimal("0.0000001"), _at(1, 1, 0))),
         await _refused(set_list_price(STAFF, "Compute", Currency.USD, Decimal(1), _at(1, 1, 0) + timedelta(minutes=1))),
     ]
     assert refused == [(ErrorCode.REQUIRED, "product"), (ErrorCode.TOO_LONG, "product"),
+                       (ErrorCode.INVALID, "product"), (ErrorCode.INVALID, "product"),
                        (ErrorCode.INVALID, "unitHourPrice"), (ErrorCode.INVALID, "unitHourPrice"),
                        (ErrorCode.INVALID, "effectiveFrom")]
     owner = Caller("owner", frozenset({"billing:read", "billing:write"}), "test", account.id, Role.OWNER)

@@ -43,6 +43,14 @@ def test_a_valid_record_is_normalised():
     assert clean["cc_emails"] == ["a@b.example"]
 
 
+def test_texts_are_stored_in_nfc():
+    decomposed = "Cafe\u0301 Ame\u0301lie"  # "é" as "e" and a combining accent
+    clean = clean_bill_to(valid(company_name=decomposed, address_lines=["Pe\u0301rez 1"], city="ｶﾞ"))
+    assert clean["company_name"] == "Caf\u00e9 Am\u00e9lie"
+    assert clean["address_lines"] == ["P\u00e9rez 1"]
+    assert clean["city"] == "ｶﾞ"  # NFC, not NFKC: half-width kana are kept as written
+
+
 BAD_VALUES = [
     # (overrides, code, field)
     ({"company_name": " "}, ErrorCode.REQUIRED, "companyName"),
@@ -84,6 +92,15 @@ BAD_VALUES = [
     ({"tax_registration_number": "7000012050002"}, ErrorCode.INVALID, "taxRegistrationNumber"),
     ({"tax_registration_number": "T700001205000"}, ErrorCode.INVALID, "taxRegistrationNumber"),
     ({"tax_registration_number": "T7000012050003"}, ErrorCode.INVALID, "taxRegistrationNumber"),
+    # printed on invoices and in emails: no control characters, lone surrogates or bidi overrides
+    ({"company_name": "Acme\x00 K.K."}, ErrorCode.INVALID, "companyName"),
+    ({"company_name": "Acme \u202eK.K."}, ErrorCode.INVALID, "companyName"),
+    ({"department": "Accounting\ud800"}, ErrorCode.INVALID, "department"),
+    ({"contact_name": "Hanako\nYamada"}, ErrorCode.INVALID, "contactName"),
+    ({"region": "Tokyo\u2066"}, ErrorCode.INVALID, "region"),
+    ({"city": "Chiyoda\x1b[31m"}, ErrorCode.INVALID, "city"),
+    ({"address_lines": ["1-1 Chiyoda", "Bldg\u202e 5"]}, ErrorCode.INVALID, "addressLines"),
+    ({"address_lines": ["1-1\tChiyoda"]}, ErrorCode.INVALID, "addressLines"),
 ]
 
 

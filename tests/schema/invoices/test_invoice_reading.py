@@ -66,6 +66,8 @@ async def test_a_foreign_or_missing_invoice_answers_null(gql: Any, token_for: An
     mine = (await gql(INVOICE, owner, {"number": number}))["data"]["invoice"]
     assert (await gql(INVOICE, intruder, {"number": number}))["data"]["invoice"] is None
     assert (await gql(INVOICE, owner, {"number": "GL-2026-999999"}))["data"]["invoice"] is None
+    for not_a_number in ("x" * 5_000, "gl-2026-000001", number + " ", "\x00"):  # names no invoice, of any length
+        assert (await gql(INVOICE, owner, {"number": not_a_number}))["data"]["invoice"] is None
     assert (await gql(NODE, intruder, {"id": mine["id"]}))["data"]["node"] is None
     assert (await gql(NODE, owner, {"id": mine["id"]}))["data"]["node"]["number"] == number
     foreign = {"number": number, "accountId": str(relay.GlobalID("Account", str(account.id)))}

@@ -85,6 +85,8 @@ async def test_rejection_keeps_the_method_and_emails_the_reason(gql, token_for, 
     staff = await token_for("staff-1", "admin")
     empty = payload(await gql(REJECT, staff, {"id": app_id, "reason": " "}), "rejectInvoiceApplication")
     assert codes(empty) == [("REQUIRED", "reason")]
+    emailed_as_written = payload(await gql(REJECT, staff, {"id": app_id, "reason": "Not\u202e found"}), "rejectInvoiceApplication")
+    assert codes(emailed_as_written) == [("INVALID", "reason")]  # the reason is emailed: no bidi override
     rejected = payload(
         await gql(REJECT, staff, {"id": app_id, "reason": "Company not found in the registry"}), "rejectInvoiceApplication"
     )

@@ -138,6 +138,7 @@ async def test_post_term_hours_are_billed_at_the_price_list_on_the_next_invoice(
         {"currency": "USD", "unitHourPrice": "0.135", "effectiveFrom": "2026-02-10T00:00:00+00:00"},
     ]
     assert (await gql(LIST_PRICES, owner, {"product": "Compute"}))["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert (await gql(LIST_PRICES, staff, {"product": "C" * 5_000}))["data"]["listPrices"] == []  # longer than any product
     assert (await gql(RUN, staff, {"asOf": "2026-01-01"}))["data"]["runBilling"]["report"]["issued"] == ["GL-2026-000001"]
 
     hours = [("2026-02-09T23:00:00Z", 3), ("2026-02-10T00:00:00Z", 3), ("2026-02-10T01:00:00Z", 1)]

@@ -6,16 +6,10 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
-import os
-import socket
-import subprocess
-import sys
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
-import pytest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -28,8 +22,8 @@ from api.oauth.keys import generate_signing_key
 from api.oauth.store import create_client
 from api.services import Services
 from api.settings import Settings
+from tests.support.server import serving
 
-REPO = Path(__file__).resolve().parents[2]
 VIEWER = "{ viewer { subject } }"
 
 
@@ -136,48 +130,12 @@ async def test_middleware_keeps_route_headers_and_drops_a_server_banner():
 
 
 def test_portal_serve_sends_no_server_banner(tmp_path: Path):
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")},
-        "PORTAL_DATABASE_URL": f"sqlite://{tmp_path}/serve.sqlite3",
-        "PORTAL_SIGNING_KEY_FILE": str(tmp_path / "key.json"),
-        "PORTAL_ISSUER": "https://portal.test",
-    }
-    port = _free_port()
-    log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                               env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        response = _wait_for(f"http://127.0.0.1:{port}/healthz", process, tmp_path / "serve.log")
-        assert response.status_code == 200
-        assert "server" not in response.headers, "uvicorn must run with server_header=False"
-        assert "date" in response.headers
-        assert response.headers["x-content-type-options"] == "nosniff"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        log.close()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> httpx.Response:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"portal serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            return httpx.get(url, timeout=2.0)
-        except httpx.TransportError:
-            time.sleep(0.2)
-    pytest.fail(f"portal serve did not answer within {timeout} s:\n{log.read_text()}")
+    with serving(tmp_path, PORTAL_ISSUER="https://portal.test") as served:
+        response = httpx.get(f"{served.url}/healthz")
+    assert response.status_code == 200
+    assert "server" not in response.headers, "uvicorn must run with server_header=False"
+    assert "date" in response.headers
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 def _directives(policy: str) -> dict[str, list[str]]:

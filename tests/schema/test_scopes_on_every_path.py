@@ -38,7 +38,6 @@ from graphql import (
     Undefined,
 )
 from strawberry import relay
-from strawberry.permission import PermissionExtension
 
 import schema
 from api.oauth.store import create_client, record_issued_token
@@ -48,12 +47,13 @@ from models.coverage import Coverage
 from models.invoices import Invoice
 from models.orders import OrderLine
 from schema.ids import global_id
-from schema.permissions import HasScope, read_scopes, readers
+from schema.permissions import read_scopes, readers
 from schema.viewer.queries import MAX_NODES
 from tests.conftest import AUDIENCE, ISSUER
 from tests.support import forge
 from tests.support.invoicing import activate, book, line, run_billing
 from tests.support.payment import APPLY, APPROVE, OWNER_SCOPES, SETTINGS, application, payload
+from tests.support.schema_scopes import required_scopes
 
 NODE = "query N($id: ID!) { node(id: $id) { __typename id } }"
 NODES = "query Ns($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }"
@@ -78,19 +78,6 @@ def _node_type_names() -> list[str]:
 
 def _origin(type_name: str) -> type:
     return _schema().get_type_by_name(type_name).origin
-
-
-def _required_scopes(root: str, field_name: str) -> tuple[str, ...] | None:
-    """The scopes ``requires(...)`` puts on a root field (None: no scope needed)."""
-    strawberry_field = _schema().get_field_for_type(field_name, root)
-    assert strawberry_field is not None, f"{root}.{field_name}"
-    scopes: tuple[str, ...] | None = None
-    for extension in strawberry_field.extensions:
-        if isinstance(extension, PermissionExtension):
-            for permission in extension.permissions:
-                assert isinstance(permission, HasScope), f"{root}.{field_name}: unknown permission {permission!r}"
-                scopes = tuple(s for s in permission.scopes if scopes is None or s in scopes)
-    return scopes
 
 
 # --- static: the schema itself ------------------------------------------------------------------
@@ -160,7 +147,7 @@ DYNAMIC = {("Query", "node"), ("Query", "nodes")}
 
 @pytest.mark.parametrize(("root", "field_name"), _root_fields())
 def test_no_field_reaches_a_type_with_a_scope_its_declaration_refuses(root: str, field_name: str) -> None:
-    required = _required_scopes(root, field_name)
+    required = required_scopes(root, field_name)
     scopes = set(ALL_SCOPES if required is None else required)
     for path, node_type in _reachable(root, field_name):
         allowed = set(readers(_origin(node_type)))
@@ -174,7 +161,7 @@ def test_a_partner_reaches_no_invoice_profile_data_through_any_field() -> None:
     bill_to_types = {t.name for t in _graphql_schema().get_possible_types(_graphql_schema().get_type("BillTo"))}
     assert bill_to_types == {"InvoiceApplication", "InvoiceProfile"}
     for root, field_name in _root_fields():
-        required = _required_scopes(root, field_name)
+        required = required_scopes(root, field_name)
         if required is not None and SCOPE_INVOICES_READ not in required:
             continue
         reached = {node_type for _, node_type in _reachable(root, field_name)}
@@ -369,7 +356,7 @@ async def test_every_path_answers_as_the_declarations_say(
         assert viewer == ({"id": worlds[0].made["Account"]} if mine else None), asker.label
 
         for field_name in query_type.fields:
-            required = _required_scopes("Query", field_name)
+            required = required_scopes("Query", field_name)
             document, variables = _root_query(field_name, values)
             body = await gql(document, asker.token, variables)
             if required is None or asker.scopes & set(required):

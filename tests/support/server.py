@@ -1,0 +1,95 @@
+"""A real ``portal serve`` process on a free loopback port, for the tests that need the
+service exactly as it is deployed (uvicorn, its headers, a client that is not httpx)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Served:
+    url: str
+    """``http://127.0.0.1:<port>``"""
+    env: dict[str, str]
+    """The environment the server runs with, for ``portal`` commands against the same database."""
+
+    def portal(self, *args: str) -> str:
+        """Run ``portal <args>`` with the server's environment; its standard output."""
+        return portal(self.env, *args)
+
+
+def portal_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """This process's environment without any ``PORTAL_`` variable, plus a SQLite file,
+    a signing key and a mail directory under ``tmp_path``, plus ``settings``."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")},
+        "PORTAL_DATABASE_URL": f"sqlite://{tmp_path}/serve.sqlite3",
+        "PORTAL_SIGNING_KEY_FILE": str(tmp_path / "key.json"),
+        "PORTAL_MAIL_DIR": str(tmp_path / "mail"),
+        **settings,
+    }
+
+
+def portal(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "api.cli", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, f"portal {' '.join(args)} exited {result.returncode}:\n{result.stderr}"
+    return result.stdout
+
+
+@contextmanager
+def serving(tmp_path: Path, **settings: str) -> Iterator[Served]:
+    """``portal serve`` with ``portal_env(tmp_path, **settings)``, stopped (SIGTERM, then
+    SIGKILL after 15 s) on exit. Migrate or seed first with ``portal(env, ...)`` if needed."""
+    port = free_port()
+    env = portal_env(tmp_path, **settings)
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            served = Served(f"http://127.0.0.1:{port}", env)
+            _wait_for(f"{served.url}/healthz", process, log_path)
+            yield served
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"portal serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            httpx.get(url, timeout=2.0)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    pytest.fail(f"portal serve did not answer within {timeout} s:\n{log.read_text()}")

@@ -9,6 +9,11 @@ past it the operation is cancelled and the answer is a ``REQUEST_TIMEOUT``
 error (HTTP 200, like every GraphQL error but ``UNAUTHENTICATED``). A request
 that names no runnable operation (no query, an unknown ``operationName``) gets a
 coded GraphQL error too, not Strawberry's plain-text 400.
+
+A body that is not a GraphQL request (not JSON, JSON but not an object, nested
+deeper than ``MAX_JSON_DEPTH``, a ``query`` that is not a string, ``variables`` or
+``extensions`` that are not objects) is an HTTP 400 whose JSON body carries one
+``BAD_REQUEST`` error saying what is wrong.
 """
 
 from __future__ import annotations
@@ -51,7 +56,35 @@ graphql_logger = logging.getLogger("portal.graphql")
 _PAGE_VIEWER = Caller(subject="anonymous", scopes=frozenset(), client_id="")
 
 
+MAX_JSON_DEPTH = 64
+"""The deepest nesting of arrays and objects a request body may have (variables included)."""
+
+
 class PortalGraphQL(GraphQL):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as exc:
+            graphql_logger.info("refused request: %s %s", exc.status_code, exc.reason)
+            response = bad_request(exc.reason, exc.status_code)
+        await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            value = super().decode_json(data)
+        except RecursionError:
+            raise HTTPException(400, f"The request body is nested deeper than {MAX_JSON_DEPTH} levels.") from None
+        except UnicodeDecodeError:
+            raise HTTPException(400, "The request body is not UTF-8.") from None
+        if json_depth(value) > MAX_JSON_DEPTH:
+            raise HTTPException(400, f"The request body is nested deeper than {MAX_JSON_DEPTH} levels.")
+        if not isinstance(value, (dict, list)):
+            raise HTTPException(400, "The request body must be a JSON object with a `query`.")
+        return value
+
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         services = request.app.state.services
         return Context(
@@ -188,6 +221,29 @@ def _no_operation(cause: Exception) -> ExecutionResult:
         error = graphql_error("The document has no operation to run.", GraphQLErrorCode.GRAPHQL_VALIDATION_FAILED)
     graphql_logger.info("refused operation: %s", error.message)
     return _failed(error)
+
+
+def bad_request(reason: str, status_code: int = 400) -> JSONResponse:
+    """The answer to an HTTP request that is not a GraphQL request at all."""
+    return JSONResponse(
+        {"errors": [{"message": reason, "extensions": {"code": GraphQLErrorCode.BAD_REQUEST.value}}]},
+        status_code=status_code,
+    )
+
+
+def json_depth(value: object) -> int:
+    """How deeply ``value`` nests arrays and objects (a scalar is 0), without recursion."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _failed(error: GraphQLError) -> ExecutionResult:

@@ -16,6 +16,7 @@ from graphql import GraphQLError
 
 class GraphQLErrorCode(Enum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
+    BAD_REQUEST = "BAD_REQUEST"
     FORBIDDEN = "FORBIDDEN"
     BAD_USER_INPUT = "BAD_USER_INPUT"
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
@@ -33,6 +34,10 @@ class GraphQLErrorCode(Enum):
 
 _DESCRIPTIONS: dict[GraphQLErrorCode, str] = {
     GraphQLErrorCode.UNAUTHENTICATED: "No valid access token (HTTP 401, with `WWW-Authenticate`).",
+    GraphQLErrorCode.BAD_REQUEST: (
+        "The HTTP request is not a GraphQL request (HTTP 400): the body is not JSON, not an object, nested too"
+        " deep, or its `query`, `variables` or `extensions` have the wrong type; or it is a batch (a JSON array)."
+    ),
     GraphQLErrorCode.FORBIDDEN: "The caller lacks the scope, or the role, that the field or mutation needs.",
     GraphQLErrorCode.BAD_USER_INPUT: (
         "A variable or argument cannot be read as its type, or an argument is out of range (a page size, a cursor);"

@@ -106,3 +106,36 @@ async def test_every_code_answered_is_in_the_catalogue(gql: Any, token_for: Any,
     catalogue = {code.value for code in GraphQLErrorCode}
     for document in ("{ viewer { ", "{ viewr }", '{ invoices(first: 101) { edges { cursor } } }'):
         assert set(_codes(await gql(document, token))) <= catalogue
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("null", "must be a JSON object"),
+        ("42", "must be a JSON object"),
+        ('"{ viewer { subject } }"', "must be a JSON object"),
+        ("{not json", "Unable to parse request body as JSON"),
+        ('[{"query": "{ viewer { subject } }"}]', "Batching is not enabled"),
+        ('{"query": 1}', "`query` must be a string"),
+        ('{"query": "{ viewer { subject } }", "variables": [1]}', "`variables` must be an object"),
+        ('{"query": "{ viewer { subject } }", "variables": {"a": ' + "[" * 65 + "]" * 65 + "}}", "nested deeper than 64"),
+        ("[" * 100_000 + "]" * 100_000, "nested deeper than 64"),  # deeper than Python's JSON decoder recurses
+    ],
+)
+async def test_a_body_that_is_no_graphql_request_is_a_coded_400(client: Any, token_for: Any, account: Any, body: str,
+                                                                reason: str) -> None:
+    token = await token_for("owner", "billing:read")
+    response = await client.post(
+        "/graphql", content=body, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["extensions"] == {"code": "BAD_REQUEST"} and reason in error["message"], error
+
+
+async def test_variables_nested_64_deep_are_still_read(gql: Any, token_for: Any, account: Any) -> None:
+    deep: Any = 1
+    for _ in range(62):  # the body object and `variables` are the two outer levels
+        deep = [deep]
+    body = await gql("{ viewer { subject } }", await token_for("owner", "billing:read"), {"unused": deep})
+    assert body == {"data": {"viewer": {"subject": "owner"}}}

@@ -156,3 +156,58 @@ async def test_documents_with_one_schema_violation_are_refused_with_a_code(root_
     caller = data.draw(st.sampled_from(callers), label="caller")
     await _send(client, caller, document, {})
 
+
+
+# --- bodies that are JSON but not what a GraphQL request looks like ----------------------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=25,
+)
+
+
+def _deep_text(depth: int, innermost: str) -> str:
+    """JSON text nesting ``innermost`` ``depth`` levels deep in arrays and objects (as text:
+    a value that deep would overflow ``json.dumps`` and Hypothesis's own printing)."""
+    opening = "".join("[" if level % 2 else '{"v":' for level in range(depth))
+    closing = "".join("]" if level % 2 else "}" for level in reversed(range(depth)))
+    return opening + innermost + closing
+
+
+_DEEP = st.builds(_deep_text, st.integers(min_value=1, max_value=50_000), st.sampled_from(["1", '"x"', "null"]))
+_QUERIES = st.sampled_from([
+    "{ viewer { subject } }",
+    "query Q($first: Int) { invoices(first: $first) { edges { cursor } } }",
+    "mutation M($input: UpdateInvoiceProfileInput!) { updateInvoiceProfile(input: $input) { errors { code } } }",
+    "query A { viewer { subject } } query B { viewer { role } }",
+]).map(json.dumps)
+_JSON_TEXT = _JSON.map(json.dumps)
+
+
+@st.composite
+def _request_texts(draw: st.DrawFn) -> str:
+    """A JSON object with a ``query`` and, maybe, ``variables``, ``operationName`` and
+    ``extensions``, each of the right type or not, written as text."""
+    members = [f'"query":{draw(_QUERIES | _JSON_TEXT)}']
+    if draw(st.booleans()):
+        variables = draw(_JSON_TEXT | _DEEP | st.builds(lambda name, value: f'{{"{name}":{value}}}',
+                                                        st.sampled_from(["first", "input"]), _JSON_TEXT | _DEEP))
+        members.append(f'"variables":{variables}')
+    if draw(st.booleans()):
+        members.append(f'"operationName":{draw(st.sampled_from(["A", "B", "Q", "M", ""]).map(json.dumps) | _JSON_TEXT)}')
+    if draw(st.booleans()):
+        members.append(f'"extensions":{draw(_JSON_TEXT)}')
+    return "{" + ",".join(members) + "}"
+
+
+@settings(_FUZZ, max_examples=EXAMPLES * 4)
+@given(text=st.one_of(_JSON_TEXT, _DEEP, _request_texts()))
+async def test_any_json_body_is_answered_with_a_code(text, client, callers):
+    """A body that is JSON but not a request object, a query that is not a string, variables
+    nested 50,000 deep: a 4xx or an answer, coded, never a 5xx."""
+    response = await client.post(
+        "/graphql", content=text,
+        headers={"Authorization": f"Bearer {callers[0].token}", "Content-Type": "application/json"},
+    )
+    assert_answered_cleanly(response, text[:2000])

@@ -53,6 +53,14 @@ class Settings:
     auth_failures_per_address: int = 30
     auth_failure_window_seconds: int = 300
     secret_hash_concurrency: int = 2
+    authorization_code_ttl_seconds: int = 60
+    refresh_token_ttl_seconds: int = 2_592_000
+    refresh_token_idle_seconds: int = 604_800
+    session_ttl_seconds: int = 28_800
+    session_secret: str | None = None
+    login_failures_per_user: int = 5
+    login_failures_per_address: int = 20
+    cors_origins: tuple[str, ...] = ()
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = 262_144
@@ -116,6 +124,24 @@ class Settings:
             secret_hash_concurrency=reader.integer(
                 "PORTAL_SECRET_HASH_CONCURRENCY", cls.secret_hash_concurrency, 1, 16
             ),
+            authorization_code_ttl_seconds=reader.integer(
+                "PORTAL_AUTHORIZATION_CODE_TTL_SECONDS", cls.authorization_code_ttl_seconds, 10, 600
+            ),
+            refresh_token_ttl_seconds=reader.integer(
+                "PORTAL_REFRESH_TOKEN_TTL_SECONDS", cls.refresh_token_ttl_seconds, 300, 31_536_000
+            ),
+            refresh_token_idle_seconds=reader.integer(
+                "PORTAL_REFRESH_TOKEN_IDLE_SECONDS", cls.refresh_token_idle_seconds, 300, 31_536_000
+            ),
+            session_ttl_seconds=reader.integer("PORTAL_SESSION_TTL_SECONDS", cls.session_ttl_seconds, 60, 2_592_000),
+            session_secret=reader.secret("PORTAL_SESSION_SECRET"),
+            login_failures_per_user=reader.integer(
+                "PORTAL_LOGIN_FAILURES_PER_USER", cls.login_failures_per_user, 1, 10_000
+            ),
+            login_failures_per_address=reader.integer(
+                "PORTAL_LOGIN_FAILURES_PER_ADDRESS", cls.login_failures_per_address, 1, 100_000
+            ),
+            cors_origins=reader.origins("PORTAL_CORS_ORIGINS"),
             host=reader.text("PORTAL_HOST", cls.host),
             port=reader.integer("PORTAL_PORT", cls.port, 1, 65_535),
             max_body_bytes=reader.integer("PORTAL_MAX_BODY_BYTES", cls.max_body_bytes, 1_024, 10_485_760),
@@ -254,6 +280,27 @@ class _Reader:
         except ValueError:
             raise SettingsError(name, "has an invalid port") from None
         return value
+
+    def secret(self, name: str) -> str | None:
+        """A secret of at least 32 characters (unset or empty: None)."""
+        raw = self._raw(name)
+        if raw is not None and len(raw) < 32:
+            raise SettingsError(name, "must be at least 32 characters (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+        return raw
+
+    def origins(self, name: str) -> tuple[str, ...]:
+        """Comma-separated web origins ``scheme://host[:port]`` (no path), or ``*``."""
+        raw = self._raw(name)
+        if raw is None:
+            return ()
+        origins = tuple(origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip())
+        for origin in origins:
+            if origin == "*":
+                continue
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+                raise SettingsError(name, f"{origin!r} is not an origin like https://console.example.com")
+        return origins
 
     def trusted_issuers(self, name: str) -> tuple[TrustedIssuer, ...]:
         raw = self._raw(name)

@@ -11,12 +11,13 @@ from models.invoices import (
     InvoiceLine,
     InvoiceTax,
 )
-from models.oauth import IssuedToken, OAuthClient
+from models.oauth import AuthorizationCode, IssuedToken, OAuthClient, RefreshToken
 from models.orders import Order, OrderLine, Subscription
 from models.outbox import OutboxMessage, OutboxStatus
 from models.payment import PaymentSettings
 from models.prices import ListPrice
 from models.usage import BurstRecord, PostTermRecord, UsageRecord
+from models.users import User
 
 __all__ = ["Account", "IssuedToken", "Member", "OAuthClient", "Role"]
 __all__ += ["InvoiceApplication", "InvoiceProfile", "PaymentSettings", "ProfileChange"]
@@ -24,3 +25,4 @@ __all__ += ["OutboxMessage", "OutboxStatus"]
 __all__ += ["BilledCharge", "Invoice", "InvoiceCounter", "InvoiceLine", "InvoiceTax", "Order", "OrderLine", "Subscription"]
 __all__ += ["BurstRecord", "ListPrice", "PostTermRecord", "UsageRecord"]
 __all__ += ["BillingFailure"]
+__all__ += ["AuthorizationCode", "RefreshToken", "User"]

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test check bench schema migrations clean
+.PHONY: install run test check browser bench schema migrations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,8 @@ run: install
 	$(BIN)/portal migrate
 	$(BIN)/portal demo
 	@echo ""
-	@echo "Serving on http://127.0.0.1:8000/graphql (GraphiQL in a browser). Get a token and ask who you are:"
+	@echo "Serving on http://127.0.0.1:8000: the console at /console/ and GraphiQL at /graphql (sign in as"
+	@echo "  demo-owner, password demo-password-123). Or get a token on the command line and ask who you are:"
 	@echo "  TOKEN=\$$($(BIN)/portal token --subject demo-owner --scope 'billing:read billing:write')"
 	@echo "  curl -s -H \"Authorization: Bearer \$$TOKEN\" -H 'Content-Type: application/json' \\"
 	@echo "       -d '{\"query\":\"{ viewer { subject scopes role account { id name } } }\"}' http://127.0.0.1:8000/graphql"
@@ -34,8 +35,15 @@ check: install
 	$(BIN)/mypy
 	@echo "static checks passed"
 
-test: check
+test: check browser
 	$(BIN)/python -m pytest
+
+# The browser tests (tests/browser/) drive Debian's chromium through Playwright. On a clean
+# machine running as root (CI) install it; otherwise only warn: those tests then skip.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "WARNING: chromium is missing and this is not root: tests/browser/ will be SKIPPED (run: sudo apt-get install -y chromium)"; fi
 
 bench: install
 	$(BIN)/python -m bench

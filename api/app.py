@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -18,6 +19,9 @@ from api.graphql_app import GraphQLEndpoint
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from api.oauth.routes import oauth_routes
 from api.services import Services
+from api.signin.routes import signin_routes
+from api.signin.session import session_middleware
+from api.web.routes import web_routes
 from models.config import ensure_sqlite_directory, tortoise_config
 from schema import build_schema
 
@@ -57,12 +61,31 @@ def create_app(services: Services, *, manage_database: bool = True) -> Starlette
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         *oauth_routes(services.authorization_server, settings.issuer, services.signing_key),
+        *signin_routes(settings),  # /signin, /signout: people sign in for the authorization code grant
+        *([] if settings.is_production else web_routes()),  # /static/ and /console/: development only
     ]
     middleware = [
         Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
         Middleware(RequestIdMiddleware),
+        # Inside the two above (a preflight carries a request id), outside the rest (a 503
+        # or a 413 carries Access-Control-Allow-Origin, so the browser lets the console read it).
+        # Absent unless PORTAL_CORS_ORIGINS names origins; bearer tokens only, never credentials.
+        *(
+            [Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=("GET", "POST"),
+                allow_headers=("authorization", "content-type", "x-account-id", "idempotency-key"),
+                expose_headers=("x-request-id",),
+                allow_credentials=False,
+                max_age=600,
+            )]
+            if settings.cors_origins
+            else []
+        ),
         Middleware(ServiceUnavailableMiddleware),  # inside the two above: a 503 carries their headers
         Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
+        session_middleware(settings, services.signing_key),  # the sign-in cookie (api/signin/session.py)
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.services = services

@@ -71,12 +71,37 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--email", help="the member's email (owners are told when billing is held)")
     add.set_defaults(handler=cmd_members_add)
 
-    clients = sub.add_parser("clients", help="manage partner OAuth clients").add_subparsers(dest="action", required=True)
-    client = clients.add_parser("create", help="register a client; prints its id and secret as JSON")
-    client.add_argument("--account", required=True, type=_account_id, help="account the client belongs to (its id)")
+    clients = sub.add_parser("clients", help="manage OAuth clients").add_subparsers(dest="action", required=True)
+    client = clients.add_parser(
+        "create",
+        help="register a client; prints it as JSON (a partner's id and secret, or a public client's id)",
+        description="A partner (confidential) client: --account, --name, --scope; it gets a secret. "
+        "A public client (browser or native app signing people in): --public, --name, --redirect-uri "
+        "(repeatable), optional --scope; no secret, no account.",
+    )
+    client.add_argument("--account", type=_account_id, help="account a partner client belongs to (its id)")
     client.add_argument("--name", required=True, help="a name to recognise the client by")
-    client.add_argument("--scope", required=True, help='allowed scopes, space-separated, e.g. "invoices:read"')
+    client.add_argument("--scope", help='allowed scopes, space-separated, e.g. "invoices:read" '
+                        "(public clients default to all customer scopes)")
+    client.add_argument("--public", action="store_true", help="a public client: authorization code + PKCE, no secret")
+    client.add_argument(
+        "--redirect-uri", action="append", default=[], dest="redirect_uris",
+        help="a redirect URI of a public client (exact match): https://…, http://127.0.0.1:PORT/…, "
+        "http://[::1]:PORT/… or com.example.app:/callback",
+    )
     client.set_defaults(handler=cmd_clients_create)
+
+    users = sub.add_parser("users", help="manage people who sign in on the sign-in page").add_subparsers(
+        dest="action", required=True
+    )
+    user = users.add_parser("create", help="create a local user; prints it as JSON (never the password)")
+    user.add_argument("--subject", required=True, help="the user's subject (the sub of their tokens; as members name them)")
+    user.add_argument("--email", required=True, help="the user's email (they may sign in with it)")
+    user.add_argument(
+        "--password", help="the password (at least 12 characters); else read from standard input when it is not a "
+        "terminal, else asked for twice",
+    )
+    user.set_defaults(handler=cmd_users_create)
 
     token = sub.add_parser("token", help="print an access token from the embedded issuer")
     token.add_argument("--subject", required=True, help="member subject (or a staff name with --scope admin)")
@@ -179,8 +204,23 @@ def cmd_members_add(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_clients_create(settings: Settings, args: argparse.Namespace) -> None:
-    from api.oauth.store import create_client
+    from api.oauth.store import CUSTOMER_SCOPES, create_client, create_public_client
     from models.accounts import Account
+
+    if args.public:
+        if args.account is not None:
+            raise CommandError("a public client belongs to no account: leave out --account")
+        scopes = args.scope.split() if args.scope else list(CUSTOMER_SCOPES)
+        created = with_database(settings, lambda: create_public_client(
+            args.name, args.redirect_uris, scopes, development=settings.env == "development", issuer=settings.issuer
+        ))
+        print(json.dumps({
+            "client_id": created.client_id, "client_type": "public", "token_endpoint_auth_method": "none",
+            "redirect_uris": created.redirect_uris, "scope": created.scopes,
+        }))
+        return
+    if args.account is None or not args.scope or args.redirect_uris:
+        raise CommandError("a partner client needs --account and --scope (and no --redirect-uri; see --public)")
 
     async def run() -> tuple[str, str]:
         if not await Account.exists(id=args.account):
@@ -189,6 +229,27 @@ def cmd_clients_create(settings: Settings, args: argparse.Namespace) -> None:
 
     client_id, secret = with_database(settings, run)
     print(json.dumps({"client_id": client_id, "client_secret": secret}))
+
+
+def cmd_users_create(settings: Settings, args: argparse.Namespace) -> None:
+    from api.signin.passwords import Passwords
+    from api.signin.users import create_user
+
+    password = args.password if args.password is not None else _read_password()
+    user = with_database(settings, lambda: create_user(args.subject, args.email, password, Passwords(1)))
+    print(json.dumps(user.as_json(), ensure_ascii=False))
+
+
+def _read_password() -> str:
+    """The password from standard input (one line) when piped, else asked for twice."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("Password (at least 12 characters): ")
+    if getpass.getpass("Same password again: ") != first:
+        raise CommandError("the two passwords differ")
+    return first
 
 
 def cmd_token(settings: Settings, args: argparse.Namespace) -> None:

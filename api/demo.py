@@ -6,8 +6,11 @@ import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
-from api.oauth.store import create_client
+from api.oauth.store import create_client, create_public_client
+from api.oauth.tokens import CONSOLE_CLIENT_ID
 from api.services import Services
+from api.signin.passwords import Passwords
+from api.signin.users import create_user
 from billing.access.caller import SCOPE_ADMIN, SCOPE_BILLING_WRITE, Caller
 from billing.accounts import add_member, create_account
 from billing.invoicing.orders import (
@@ -32,9 +35,13 @@ from models.oauth import OAuthClient
 from models.orders import Subscription
 from models.payment import PaymentSettings
 from models.terms import BillingFrequency, TaxCategory
+from models.users import User
 
 DEMO_ACCOUNT_ID = uuid.UUID("6f1c4a52-3c1e-4d7e-9a57-0b5d2f6e8a01")
 DEMO_MEMBERS = {"demo-owner": Role.OWNER, "demo-billing": Role.BILLING_ADMIN, "demo-viewer": Role.VIEWER}
+DEMO_PASSWORD = "demo-password-123"
+"""The password of every demo user: development data, printed in the demo report."""
+CONSOLE_SCOPES = ["billing:read", "billing:write", "invoices:read"]
 DEMO_BILL_TO = {
     "company_name": "Demo IoT K.K.",
     "department": "Accounting",
@@ -71,10 +78,29 @@ async def load_demo_data(services: Services, today: date | None = None) -> list[
         report.append(f"partner client created: client_id={client_id} client_secret={secret} (shown once)")
     else:
         report.append("partner client already there (create another with 'portal clients create')")
+    report.extend(await _demo_sign_in(services))
     report.append(await _demo_invoice_payment(account.id, services.invoice_fees))
     report.extend(
         await _demo_subscription(account.id, services.billing_policy, services.payment_gateway, today or services.clock.today())
     )
+    return report
+
+
+async def _demo_sign_in(services: Services) -> list[str]:
+    """The console as a public client of the embedded issuer, and a local user (with
+    the demo password) for each demo member, so that people can sign in."""
+    issuer = services.settings.issuer
+    redirect_uris = [f"{issuer}/console/", f"{issuer}/graphql"]
+    await create_public_client(
+        "Billing Portal console", redirect_uris, CONSOLE_SCOPES,
+        development=services.settings.env == "development", issuer=issuer, client_id=CONSOLE_CLIENT_ID,
+    )
+    report = [f"public client {CONSOLE_CLIENT_ID}: redirect URIs {' '.join(redirect_uris)}"]
+    passwords = Passwords(services.settings.secret_hash_concurrency)
+    for subject in DEMO_MEMBERS:
+        if not await User.exists(subject=subject):
+            await create_user(subject, f"{subject}@demo-iot.example", DEMO_PASSWORD, passwords)
+    report.append(f"users {', '.join(DEMO_MEMBERS)} sign in at {issuer}/signin with the password {DEMO_PASSWORD}")
     return report
 
 

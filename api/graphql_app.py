@@ -26,7 +26,7 @@ from typing import Any
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import MissingQueryError
@@ -38,6 +38,7 @@ from strawberry.types.graphql import OperationType
 
 from api.oauth.validation import AccessTokenValidator, InvalidToken
 from api.settings import Settings
+from api.web.routes import graphiql_page
 from billing.access.caller import Caller
 from billing.access.identity import NotAuthorised, resolve_caller
 from schema.context import Context
@@ -71,6 +72,11 @@ class PortalGraphQL(GraphQL):
             graphql_logger.info("refused request: %s %s", exc.status_code, exc.reason)
             response = bad_request(exc.reason, exc.status_code)
         await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Development only: GraphiQL from the vendored assets under /static/, signing in
+        through the embedded issuer (api/web/static/graphiql-page.js), no CDN."""
+        return HTMLResponse(graphiql_page())
 
     def decode_json(self, data: str | bytes) -> object:
         try:

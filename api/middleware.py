@@ -85,7 +85,7 @@ class _TooLarge(Exception):
 # Sent on every response unless the route set the header itself (``/oauth/jwks`` sets a
 # public Cache-Control on purpose). no-store: GraphQL answers carry personal data and
 # token responses must not be cached (RFC 6749 section 5.1). no-referrer: nothing here
-# needs a Referer, and GraphiQL's CDN and font requests then learn nothing of our URLs.
+# needs a Referer, and no page leaks our URLs (with their OAuth codes) to another site.
 _ALWAYS = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -93,29 +93,20 @@ _ALWAYS = (
     (b"cache-control", b"no-store"),
 )
 HSTS = "max-age=63072000; includeSubDomains"
-# JSON (everything but the GraphiQL page) loads nothing and is never framed.
+# JSON (everything but the HTML pages) loads nothing and is never framed.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
-# Exactly what Strawberry's GraphiQL page (strawberry/static/graphiql.html) loads: its
-# inline script (by hash), five scripts and two stylesheets from unpkg (each also pinned by
-# SRI), Google Fonts imported by graphiql.min.css, a data: favicon, requests to /graphql.
-# Styles need 'unsafe-inline': the page has an inline <style> and GraphiQL's dialogs inject
-# <style> elements at run time. A Strawberry upgrade that changes the page fails
-# tests/api/test_security_headers.py; once issue 11 vendors GraphiQL, the unpkg and font
-# sources become 'self'.
-GRAPHIQL_CSP = "; ".join((
+# The development HTML pages of api/web/ (GraphiQL, the reference console) load scripts and
+# stylesheets from this origin only: GraphiQL and React are vendored under
+# api/web/static/vendor/, no page has an inline script or style, nothing comes from a CDN.
+# GraphiQL's fonts and icons are data: URLs inside its stylesheet. The pages talk to this
+# origin only (/graphql, /oauth/token) and submit no form (the sign-in page sets its own
+# policy). tests/api/test_security_headers.py checks the pages load nothing else.
+HTML_CSP = "; ".join((
     "default-src 'none'",
-    "script-src 'sha256-Mijunz7NsdPxX/UZlMcWNJ0Q60WE7EHR5qsRKMiY2bY='"
-    " https://unpkg.com/react@18.2.0/umd/react.production.min.js"
-    " https://unpkg.com/react-dom@18.2.0/umd/react-dom.production.min.js"
-    " https://unpkg.com/js-cookie@3.0.5/dist/js.cookie.min.js"
-    " https://unpkg.com/graphiql@3.8.3/graphiql.min.js"
-    " https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/index.umd.js",
-    "style-src 'unsafe-inline'"
-    " https://unpkg.com/graphiql@3.8.3/graphiql.min.css"
-    " https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/style.css"
-    " https://fonts.googleapis.com/css2",
-    "font-src https://fonts.gstatic.com/s/",
-    "img-src data:",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
     "connect-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",
@@ -129,7 +120,7 @@ class SecurityHeadersMiddleware:
     ``hsts`` (production only: never on plain-http development), Strict-Transport-Security
     to every HTTP response. A header the route set is kept; a ``Server`` header is dropped."""
 
-    def __init__(self, app: ASGIApp, *, hsts: bool, html_csp: str = GRAPHIQL_CSP) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool, html_csp: str = HTML_CSP) -> None:
         self.app = app
         self.headers = _ALWAYS + (((b"strict-transport-security", HSTS.encode()),) if hsts else ())
         self.html_csp = html_csp.encode()

@@ -314,5 +314,6 @@ class _Reader:
             for url in filter(None, (issuer, jwks_uri)):
                 if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
                     raise SettingsError(name, f"{url!r} is not an http(s) URL")
-            issuers.append(TrustedIssuer(issuer.rstrip("/"), jwks_uri or None))
+            # As spelled: a token's ``iss`` must equal it exactly, and some issuers end in "/" (Auth0).
+            issuers.append(TrustedIssuer(issuer, jwks_uri or None))
         return tuple(issuers)

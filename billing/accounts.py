@@ -17,7 +17,7 @@ MAX_NAME = 200
 MAX_SUBJECT = 255
 
 
-def _check_subject(value: str, field: str) -> str:
+def check_subject(value: str, field: str) -> str:
     """A subject is an identifier, compared exactly with a token's ``sub``: trimmed, never
     normalised, and printable (as the token validation demands)."""
     value = value.strip()
@@ -52,7 +52,7 @@ async def create_account(
     """A new account with its first member, the owner, in one transaction. The
     owner's email (optional) is where the service writes about the account."""
     name = checked_text(name, "name", MAX_NAME)
-    owner_subject = _check_subject(owner_subject, "owner")
+    owner_subject = check_subject(owner_subject, "owner")
     owner_email = _check_email(owner_email, "ownerEmail")
     async with in_transaction():
         account = await Account.create(id=account_id or uuid.uuid4(), name=name)
@@ -63,7 +63,7 @@ async def create_account(
 async def add_member(account_id: uuid.UUID, subject: str, role: Role, *, email: str | None = None) -> Member:
     """Add ``subject`` to the account, or change the role (and, when given, the
     email) of an existing member."""
-    subject = _check_subject(subject, "subject")
+    subject = check_subject(subject, "subject")
     email = _check_email(email, "email")
     async with in_transaction():
         if not await Account.exists(id=account_id):

@@ -30,7 +30,7 @@ class OAuthClient(Model):
     )
     account_id: UUID | None
     is_public = fields.BooleanField(default=False)
-    redirect_uris: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    redirect_uris: list[str] = fields.JSONField(default=list)
     scopes = fields.CharField(max_length=500)
     created_at = fields.DatetimeField(auto_now_add=True)
     disabled_at = fields.DatetimeField(null=True)

@@ -18,6 +18,7 @@ class GraphQLErrorCode(Enum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     BAD_REQUEST = "BAD_REQUEST"
     FORBIDDEN = "FORBIDDEN"
+    ACCOUNT_NOT_CHOSEN = "ACCOUNT_NOT_CHOSEN"
     BAD_USER_INPUT = "BAD_USER_INPUT"
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
@@ -39,6 +40,10 @@ _DESCRIPTIONS: dict[GraphQLErrorCode, str] = {
         " deep, or its `query`, `variables` or `extensions` have the wrong type; or it is a batch (a JSON array)."
     ),
     GraphQLErrorCode.FORBIDDEN: "The caller lacks the scope, or the role, that the field or mutation needs.",
+    GraphQLErrorCode.ACCOUNT_NOT_CHOSEN: (
+        "The caller is a member of several accounts and sent no `X-Account-ID`: a field that reads or changes an"
+        " account's data needs the id of one of `viewer.memberships` in that header (HTTP 200)."
+    ),
     GraphQLErrorCode.BAD_USER_INPUT: (
         "A variable or argument cannot be read as its type, or an argument is out of range (a page size, a cursor);"
         " or the request does not say which operation to run (several and no `operationName`, or an unknown one)."

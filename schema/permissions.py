@@ -17,6 +17,11 @@ every type. That one declaration is enforced on every path:
   guarded by its parent's field, whose scopes must be within the type's
   declaration (``tests/schema/test_scopes_on_every_path.py`` walks the schema);
 * the billing read functions pass the same list to ``billing.access.rules.readable``.
+
+A member of several accounts who sent no ``X-Account-ID`` passes none of these
+gates: a field they hold the scope for (or ``node``, or ``viewer.account``) answers
+the GraphQL error ``ACCOUNT_NOT_CHOSEN`` instead (``chosen_account``, the one place
+that answers it), while ``viewer { subject memberships }`` still works.
 """
 
 from __future__ import annotations
@@ -27,9 +32,9 @@ from typing import Any, TypeVar
 from strawberry.permission import BasePermission, PermissionExtension
 
 from billing.access.caller import ALL_SCOPES, SCOPE_ADMIN, Caller
-from billing.access.rules import may_read
+from billing.access.rules import AccountNotChosen, may_read, require_chosen_account
 from schema.context import Info
-from schema.error_codes import GraphQLErrorCode
+from schema.error_codes import GraphQLErrorCode, graphql_error
 
 T = TypeVar("T", bound=type)
 
@@ -45,7 +50,21 @@ class HasScope(BasePermission):
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         caller = info.context.caller
-        return any(caller.has_scope(scope) for scope in self.scopes)
+        if not any(caller.has_scope(scope) for scope in self.scopes):
+            return False
+        chosen_account(caller)
+        return True
+
+
+def chosen_account(caller: Caller) -> None:
+    """Answer ``ACCOUNT_NOT_CHOSEN`` (a GraphQL error) to a member of several accounts
+    who named none; everyone else passes. Every field that needs the caller's account
+    comes through here: ``HasScope`` (each root field and mutation a customer may
+    call) and ``may_read_type`` (``node``, ``nodes``, ``viewer.account``)."""
+    try:
+        require_chosen_account(caller)
+    except AccountNotChosen as exc:
+        raise graphql_error(str(exc), GraphQLErrorCode.ACCOUNT_NOT_CHOSEN) from None
 
 
 def requires(*scopes: str) -> PermissionExtension:
@@ -84,8 +103,12 @@ def readers(node_type: type) -> tuple[str, ...]:
 
 def may_read_type(caller: Caller, node_type: type) -> bool:
     """Whether ``caller`` may read objects of ``node_type`` at all (which of them is
-    the billing read function's business: the caller's own account's, or any for staff)."""
-    return may_read(caller, read_scopes(node_type))
+    the billing read function's business: the caller's own account's, or any for staff).
+    A caller who may, but has not chosen an account, gets ``ACCOUNT_NOT_CHOSEN`` instead."""
+    if not may_read(caller, read_scopes(node_type)):
+        return False
+    chosen_account(caller)
+    return True
 
 
 def requires_reader(*node_types: type, customers: bool = True, staff: bool = True) -> PermissionExtension:

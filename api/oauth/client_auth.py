@@ -5,14 +5,17 @@ already authenticated, see ``PortalAuthorizationServer.authenticate_client``), i
 this order, so that secrets cost attackers and not the server:
 
 1. exactly one method per request (RFC 6749 §2.3): HTTP Basic *or* ``client_id``
-   and ``client_secret`` in the body; both is ``invalid_request``;
+   and ``client_secret`` in the body; both is ``invalid_request``. A ``client_id``
+   alone in the body is method ``none``: it identifies a *public* client (which has
+   no secret) and nothing else; a confidential client without its secret is
+   ``invalid_client``;
 2. failures so far, per client id and per remote address: over the budget is
    HTTP 429 ``slow_down`` with ``Retry-After``, before anything is looked up;
 3. a client id or secret that no client can have (too long, not RFC 6749 VSCHAR)
    is ``invalid_client`` at once: no lookup, no hash;
 4. the lookup, then one scrypt verification in a bounded thread pool; an unknown
-   client id is verified against a dummy hash, so that it costs the same time and
-   gets the same answer as a wrong secret.
+   client id (or a public client given a secret) is verified against a dummy hash,
+   so that it costs the same time and gets the same answer as a wrong secret.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from starlette.datastructures import FormData
 
 from api.oauth import store
 from api.oauth.secrets import unknown_client_hash, verify_secret
+from api.oauth.store import PUBLIC_AUTH_METHOD
 from api.oauth.throttle import CLIENT, FailureThrottle, Key, Throttled, address_key
 
 # The ``client_id`` column holds 64 characters, and generated secrets are 43: what
@@ -79,7 +83,7 @@ class Credentials:
             len(self.client_id) <= MAX_CLIENT_ID_LENGTH
             and len(self.secret) <= MAX_CLIENT_SECRET_LENGTH
             and _VSCHAR.fullmatch(self.client_id) is not None
-            and _VSCHAR.fullmatch(self.secret) is not None
+            and (self.method == PUBLIC_AUTH_METHOD or _VSCHAR.fullmatch(self.secret) is not None)
         )
 
 
@@ -100,6 +104,9 @@ def read_credentials(headers: Mapping[str, str], form: FormData) -> Credentials 
     if basic:
         client_id, secret = extract_basic_authorization(headers)
         method = "client_secret_basic"
+    elif "client_secret" not in form:
+        client_id, secret, method = form.get("client_id"), "", PUBLIC_AUTH_METHOD
+        return Credentials(client_id, secret, method) if isinstance(client_id, str) and client_id else None
     else:
         client_id, secret = form.get("client_id"), form.get("client_secret")
         method = "client_secret_post"
@@ -180,10 +187,12 @@ class ClientAuthenticator:
         failed = False
         try:
             client = await self.find_client(credentials.client_id)
-            matches = await self.verifier.verify(
-                credentials.secret, client.secret_hash if client else self._unknown_client_hash
-            )
-            failed = client is None or not matches
+            if credentials.method == PUBLIC_AUTH_METHOD:
+                failed = client is None or not client.is_public
+            else:
+                stored = client.secret_hash if client and client.secret_hash else self._unknown_client_hash
+                matches = await self.verifier.verify(credentials.secret, stored)
+                failed = client is None or client.is_public or not matches
         finally:
             self.throttle.settle(keys, failed=failed)
         if client is None or failed:

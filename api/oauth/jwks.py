@@ -169,13 +169,13 @@ class IssuerKeys:
 
     async def _discover(self, http: httpx.AsyncClient, issuer: str) -> str:
         for path in DISCOVERY_PATHS:
-            response = await http.get(issuer + path)
+            response = await http.get(issuer.rstrip("/") + path)
             if response.status_code >= 500 or response.status_code == 429:
                 response.raise_for_status()
             if response.status_code != 200:
                 continue
             metadata = response.json()
-            described = isinstance(metadata, dict) and str(metadata.get("issuer", "")).rstrip("/") == issuer
+            described = isinstance(metadata, dict) and str(metadata.get("issuer", "")) == issuer
             if not described or "jwks_uri" not in metadata:
                 raise IssuerKeysUnusable(f"discovery document of {issuer} does not describe it")
             return str(metadata["jwks_uri"])

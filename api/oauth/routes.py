@@ -4,16 +4,42 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from anyio import to_thread
+from authlib.common.urls import add_params_to_uri
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from api.oauth.client_auth import ClientAuthRefused
 from api.oauth.keys import SigningKey
 from api.oauth.server import PortalAuthorizationServer, StarletteOAuth2Request
+from api.oauth.store import CLIENT_AUTH_METHODS, PUBLIC_AUTH_METHOD
+from api.signin.pages import message
+from api.signin.session import signed_in_subject
 from billing.access.caller import ALL_SCOPES
+
+
+def metadata_document(issuer: str) -> dict[str, Any]:
+    """RFC 8414 authorization server metadata (with RFC 9207's ``iss`` flag)."""
+    return {
+        "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/oauth/authorize",
+        "token_endpoint": f"{issuer}/oauth/token",
+        "jwks_uri": f"{issuer}/oauth/jwks",
+        "revocation_endpoint": f"{issuer}/oauth/revoke",
+        "introspection_endpoint": f"{issuer}/oauth/introspect",
+        "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": [*CLIENT_AUTH_METHODS, PUBLIC_AUTH_METHOD],
+        "revocation_endpoint_auth_methods_supported": [*CLIENT_AUTH_METHODS, PUBLIC_AUTH_METHOD],
+        "introspection_endpoint_auth_methods_supported": list(CLIENT_AUTH_METHODS),
+        "scopes_supported": list(ALL_SCOPES),
+        "authorization_response_iss_parameter_supported": True,
+    }
 
 
 def oauth_routes(server: PortalAuthorizationServer, issuer: str, key: SigningKey) -> list[Route]:
@@ -30,21 +56,33 @@ def oauth_routes(server: PortalAuthorizationServer, issuer: str, key: SigningKey
         return JSONResponse(key.public_jwks, headers={"Cache-Control": "public, max-age=300"})
 
     async def metadata(request: Request) -> Response:
-        return JSONResponse(
-            {
-                "issuer": issuer,
-                "token_endpoint": f"{issuer}/oauth/token",
-                "jwks_uri": f"{issuer}/oauth/jwks",
-                "revocation_endpoint": f"{issuer}/oauth/revoke",
-                "introspection_endpoint": f"{issuer}/oauth/introspect",
-                "grant_types_supported": ["client_credentials"],
-                "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-                "scopes_supported": list(ALL_SCOPES),
-                "response_types_supported": [],
-            }
+        return JSONResponse(metadata_document(issuer))
+
+    async def authorize(request: Request) -> Response:
+        """RFC 6749 4.1.1 with PKCE; see ``PortalAuthorizationServer.authorize``."""
+        oauth_request = StarletteOAuth2Request(
+            "GET", str(request.url), request.headers, request.query_params, None
+        )
+        subject = await signed_in_subject(request)
+        answer = await to_thread.run_sync(server.authorize, oauth_request, subject)
+        if answer is None:
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse("/signin?" + urlencode({"next": here}), status_code=302)
+        status, body, headers = answer
+        location = dict(headers).get("Location")
+        if status == 302 and location:
+            # RFC 9207: every authorization response, errors included, names the issuer.
+            return RedirectResponse(add_params_to_uri(location, [("iss", issuer)]), status_code=302)
+        error = dict(body) if body else {}
+        return message(
+            "Sign-in request refused",
+            f"The application sent an invalid sign-in request ({error.get('error', 'invalid_request')}: "
+            f"{error.get('error_description') or 'no details'}). Nothing was sent back to it.",
+            400,
         )
 
     return [
+        Route("/oauth/authorize", authorize, methods=["GET"]),
         Route("/oauth/token", token, methods=["POST"]),
         Route("/oauth/revoke", revoke, methods=["POST"]),
         Route("/oauth/introspect", introspect, methods=["POST"]),

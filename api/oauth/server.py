@@ -18,23 +18,25 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from anyio import from_thread
+from authlib.common.security import generate_token
 from authlib.oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import OAuth2Payload, OAuth2Request, grants
-from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidScopeError
+from authlib.oauth2.rfc6749.errors import InvalidClientError, OAuth2Error
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from starlette.datastructures import FormData, Headers, QueryParams
+from starlette.datastructures import FormData, Headers, ImmutableMultiDict, QueryParams
 
-from api.oauth import store
+from api.oauth import grant_store, store
+from api.oauth.bridge import on_loop as _on_loop
 from api.oauth.client_auth import ClientAuthenticator, SecretVerifier
+from api.oauth.grants import AuthorizationCodeGrant, RefreshTokenGrant, S256CodeChallenge, check_client_scope
 from api.oauth.keys import SigningKey
 from api.oauth.throttle import FailureThrottle
 from api.settings import Settings
@@ -44,7 +46,9 @@ GRANT_CLIENT_CREDENTIALS = "client_credentials"
 
 
 class FormPayload(OAuth2Payload):
-    def __init__(self, form: FormData) -> None:
+    """The parameters of a request: the form of a POST, the query of GET /oauth/authorize."""
+
+    def __init__(self, form: ImmutableMultiDict[str, Any]) -> None:
         self._form = form
 
     @property
@@ -67,11 +71,11 @@ class StarletteOAuth2Request(OAuth2Request):
     would silently lose HTTP Basic client authentication.
     """
 
-    def __init__(self, method: str, url: str, headers: Headers, query: QueryParams, form: FormData) -> None:
+    def __init__(self, method: str, url: str, headers: Headers, query: QueryParams, form: FormData | None) -> None:
         super().__init__(method=method, uri=url, headers=headers)
         self._query = query
-        self._form = form
-        self.payload = FormPayload(form)
+        self._form = form if form is not None else FormData()
+        self.payload = FormPayload(query if form is None else form)
         self.authenticated_client: store.ClientRecord | None = None
         self.authenticated_by: str | None = None
 
@@ -93,29 +97,34 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
 
     def validate_requested_scope(self) -> None:
         super().validate_requested_scope()
-        requested = (self.request.payload.scope or "").split()
-        if any(scope not in self.request.client.scopes for scope in requested):
-            raise InvalidScopeError("the client may not ask for this scope")
+        check_client_scope(self.request)
 
 
 class PortalTokenGenerator(JWTBearerTokenGenerator):
-    """RFC 9068 access tokens (``typ: at+jwt``) for this service's audience."""
+    """RFC 9068 access tokens (``typ: at+jwt``) for this service's audience, and
+    opaque random refresh tokens. An access token issued to a signed-in user carries
+    the family of its code in its ``jti`` (see ``api.oauth.grant_store``)."""
 
     def __init__(self, issuer: str, audience: str, key: SigningKey, ttl_seconds: int) -> None:
-        super().__init__(issuer=issuer, alg=key.alg, expires_generator=lambda client, grant_type: ttl_seconds)
+        super().__init__(
+            issuer=issuer,
+            alg=key.alg,
+            expires_generator=lambda client, grant_type: ttl_seconds,
+            refresh_token_generator=lambda **_: grant_store.new_secret(),
+        )
         self._key = key
         self._audience = audience
+
+    def get_jti(self, client: Any, grant_type: str, user: Any, scope: str) -> str:
+        if isinstance(user, grant_store.SignedInUser):
+            return grant_store.jti_prefix(user.family) + generate_token(22)
+        return generate_token(16)
 
     def get_jwks(self) -> KeySet:
         return KeySet([self._key.key])
 
     def get_audiences(self, client: Any, user: Any, scope: str) -> list[str]:
         return [self._audience]
-
-
-def _on_loop(fn: Callable[..., Any], *args: Any) -> Any:
-    """Run an async storage function on the event loop from authlib's worker thread."""
-    return from_thread.run(fn, *args)
 
 
 def _claims_of(token_string: str) -> dict[str, Any] | None:
@@ -138,14 +147,29 @@ class _StoredTokenLookup:
 
 
 class PortalRevocationEndpoint(_StoredTokenLookup, RevocationEndpoint):
-    """RFC 7009: a client revokes a token that was issued to it."""
+    """RFC 7009: a client revokes a token that was issued to it. A public client
+    (identified by its client_id alone) revokes its refresh tokens this way: the
+    token's whole family goes, access tokens included."""
 
-    def revoke_token(self, token: store.TokenRecord, request: OAuth2Request) -> None:
-        _on_loop(store.revoke_token, token.jti)
+    SUPPORTED_TOKEN_TYPES = ("access_token", "refresh_token")
+    CLIENT_AUTH_METHODS = [*store.CLIENT_AUTH_METHODS, store.PUBLIC_AUTH_METHOD]
+
+    def query_token(
+        self, token_string: str, token_type_hint: str | None
+    ) -> store.TokenRecord | grant_store.RefreshRecord | None:
+        if _claims_of(token_string) is not None:
+            return super().query_token(token_string, token_type_hint)
+        return _on_loop(grant_store.find_refresh_token_any_client, token_string)
+
+    def revoke_token(self, token: store.TokenRecord | grant_store.RefreshRecord, request: OAuth2Request) -> None:
+        if isinstance(token, grant_store.RefreshRecord):
+            _on_loop(grant_store.revoke_family, token.family)
+        else:
+            _on_loop(store.revoke_token, token.jti)
 
 
 class PortalIntrospectionEndpoint(_StoredTokenLookup, IntrospectionEndpoint):
-    """RFC 7662: a client introspects tokens that were issued to it."""
+    """RFC 7662: a confidential client introspects access tokens that were issued to it."""
 
     def check_permission(self, token: store.TokenRecord, client: store.ClientRecord, request: OAuth2Request) -> bool:
         return token.check_client(client)
@@ -171,6 +195,23 @@ def client_authenticator(settings: Settings) -> ClientAuthenticator:
     return ClientAuthenticator(throttle, SecretVerifier(settings.secret_hash_concurrency))
 
 
+@dataclass(frozen=True)
+class Lifetimes:
+    """How long codes and refresh tokens live (seconds; see ``Settings``)."""
+
+    code: int = Settings.authorization_code_ttl_seconds
+    refresh_idle: int = Settings.refresh_token_idle_seconds
+    refresh_family: int = Settings.refresh_token_ttl_seconds
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Lifetimes:
+        return cls(
+            settings.authorization_code_ttl_seconds,
+            settings.refresh_token_idle_seconds,
+            settings.refresh_token_ttl_seconds,
+        )
+
+
 class PortalAuthorizationServer(AuthorizationServer):
     def __init__(
         self,
@@ -179,20 +220,52 @@ class PortalAuthorizationServer(AuthorizationServer):
         key: SigningKey,
         ttl_seconds: int,
         client_auth: ClientAuthenticator | None = None,
+        lifetimes: Lifetimes | None = None,
     ) -> None:
         super().__init__(scopes_supported=list(ALL_SCOPES))
+        self.issuer = issuer
         self.client_auth = client_auth or client_authenticator(Settings())
+        self.lifetimes = lifetimes or Lifetimes()
         self.generator = PortalTokenGenerator(issuer, audience, key, ttl_seconds)
         self.register_token_generator("default", self.generator)
         self.register_grant(ClientCredentialsGrant)
+        self.register_grant(AuthorizationCodeGrant, [S256CodeChallenge()])
+        self.register_grant(RefreshTokenGrant)
         self.register_endpoint(PortalRevocationEndpoint)
         self.register_endpoint(PortalIntrospectionEndpoint)
+
+    @property
+    def code_ttl_seconds(self) -> int:
+        return self.lifetimes.code
 
     @classmethod
     def from_settings(cls, settings: Settings, key: SigningKey) -> PortalAuthorizationServer:
         return cls(
-            settings.issuer, settings.audience, key, settings.token_ttl_seconds, client_authenticator(settings)
+            settings.issuer,
+            settings.audience,
+            key,
+            settings.token_ttl_seconds,
+            client_authenticator(settings),
+            Lifetimes.from_settings(settings),
         )
+
+    def authorize(self, request: StarletteOAuth2Request, subject: str | None) -> tuple[int, Any, list] | None:
+        """GET /oauth/authorize (in a worker thread): validate the request, then issue a
+        code to ``subject``. None if the request is valid but nobody is signed in.
+
+        There is no consent screen: every public client is a first-party application
+        of this service (registered by the operator), so signing in is the consent.
+        An error found before the redirect URI is validated comes back as a plain
+        ``(400, {error, error_description}, headers)`` (never redirected, RFC 6749
+        4.1.2.1); one found after it as a 302 to the client with ``error`` and ``state``.
+        """
+        try:
+            grant = self.get_consent_grant(request)
+        except OAuth2Error as error:
+            return self.handle_error_response(request, error)
+        if subject is None:
+            return None
+        return self.create_authorization_response(request, grant_user=grant_store.Subject(subject), grant=grant)
 
     def authenticate_client(
         self, request: StarletteOAuth2Request, methods: list[str], endpoint: str = "token"
@@ -209,8 +282,25 @@ class PortalAuthorizationServer(AuthorizationServer):
         return _on_loop(store.find_client, client_id)
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
+        """Record the access token (revocation, introspection) and, for a signed-in
+        user, the new refresh token of the family. A rotated refresh token keeps the
+        scope and the family start of the one it replaces (RFC 6749 section 6)."""
         claims = _claims_of(token["access_token"])
         _on_loop(store.record_issued_token, claims)
+        if "refresh_token" not in token or not isinstance(request.user, grant_store.SignedInUser):
+            return
+        previous: grant_store.RefreshRecord | None = getattr(request, "refresh_token", None)
+        _on_loop(
+            grant_store.save_refresh_token,
+            token["refresh_token"],
+            request.user.family,
+            request.client.client_id,
+            request.user.subject,
+            previous.scope if previous else token.get("scope", ""),
+            previous.family_started_at if previous else None,
+            self.lifetimes.refresh_idle,
+            self.lifetimes.refresh_family,
+        )
 
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
         return None

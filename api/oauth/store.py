@@ -1,4 +1,5 @@
-"""What the authorization server reads and writes: clients and issued tokens.
+"""What the authorization server reads and writes: clients and issued access tokens
+(authorization codes and refresh tokens: ``api.oauth.grant_store``).
 
 The records handed to authlib are plain objects loaded up front, so that
 authlib's synchronous code never touches the ORM itself.
@@ -15,20 +16,30 @@ from typing import Any
 from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin
 from tortoise.expressions import Q
 
+from api.oauth import redirect_uris
 from api.oauth.secrets import hash_secret, new_client_id, new_client_secret
-from billing.access.caller import ALL_SCOPES
+from billing.access.caller import ALL_SCOPES, SCOPE_ADMIN
 from models.accounts import Account
 from models.oauth import IssuedToken, OAuthClient
 
 CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+"""How a confidential client authenticates (a public client: ``none``, its client_id alone)."""
+PUBLIC_AUTH_METHOD = "none"
+PUBLIC_GRANT_TYPES = ("authorization_code", "refresh_token")
+CUSTOMER_SCOPES = tuple(scope for scope in ALL_SCOPES if scope != SCOPE_ADMIN)
 
 
 @dataclass(frozen=True)
 class ClientRecord(ClientMixin):
+    """A confidential client (secret, account, client credentials) or a public one
+    (no secret, no account, authorization code with PKCE and refresh tokens)."""
+
     client_id: str
-    secret_hash: str
+    secret_hash: str | None
     scopes: tuple[str, ...]
-    account_id: uuid.UUID
+    account_id: uuid.UUID | None
+    is_public: bool = False
+    redirect_uris: tuple[str, ...] = ()
 
     def get_client_id(self) -> str:
         return self.client_id
@@ -40,13 +51,25 @@ class ClientRecord(ClientMixin):
         return False
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        if self.is_public:
+            return method == PUBLIC_AUTH_METHOD
         return method in CLIENT_AUTH_METHODS
 
     def check_grant_type(self, grant_type: str) -> bool:
+        if self.is_public:
+            return grant_type in PUBLIC_GRANT_TYPES
         return grant_type == "client_credentials"
 
     def check_response_type(self, response_type: str) -> bool:
-        return False
+        return self.is_public and response_type == "code"
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        """Exact match with a registered URI (any port for loopback IPs, RFC 8252 7.3)."""
+        return self.is_public and redirect_uris.matches(redirect_uri, list(self.redirect_uris))
+
+    def get_default_redirect_uri(self) -> None:
+        """None: every authorization request must name its redirect URI."""
+        return None
 
     def get_allowed_scope(self, scope: str | None) -> str:
         """No scope asked for: the client's default, all it may have."""
@@ -85,7 +108,22 @@ async def find_client(client_id: str) -> ClientRecord | None:
     client = await OAuthClient.get_or_none(client_id=client_id, disabled_at=None)
     if client is None:
         return None
-    return ClientRecord(client.client_id, client.secret_hash, tuple(client.scope_list), client.account_id)
+    return ClientRecord(
+        client.client_id,
+        client.secret_hash,
+        tuple(client.scope_list),
+        client.account_id,
+        client.is_public,
+        tuple(client.redirect_uris or ()),
+    )
+
+
+def check_scopes(scopes: list[str]) -> list[str]:
+    """The scopes a client may be given: customer scopes only, at least one, never ``admin``."""
+    unknown = [s for s in scopes if s not in CUSTOMER_SCOPES]
+    if unknown or not scopes:
+        raise ValueError(f"scopes must be among {' '.join(CUSTOMER_SCOPES)}, not {' '.join(unknown) or '(none)'}")
+    return list(dict.fromkeys(scopes))
 
 
 async def create_client(account_id: uuid.UUID, name: str, scopes: list[str]) -> tuple[str, str]:
@@ -93,15 +131,48 @@ async def create_client(account_id: uuid.UUID, name: str, scopes: list[str]) -> 
 
     The secret is shown once: only its hash is kept.
     """
-    unknown = [s for s in scopes if s not in ALL_SCOPES or s == "admin"]
-    if unknown or not scopes:
-        raise ValueError(f"scopes must be among billing:read billing:write invoices:read, not {unknown or '(none)'}")
+    check_scopes(scopes)
     await Account.get(id=account_id)
     client_id, secret = new_client_id(), new_client_secret()
     await OAuthClient.create(
         client_id=client_id, secret_hash=hash_secret(secret), name=name, account_id=account_id, scopes=" ".join(scopes)
     )
     return client_id, secret
+
+
+async def create_public_client(
+    name: str,
+    redirect_uri_list: list[str],
+    scopes: list[str],
+    *,
+    development: bool,
+    issuer: str,
+    client_id: str | None = None,
+) -> OAuthClient:
+    """Register a public client (a browser or native app): no secret, no account.
+
+    Raises ``ValueError`` (``RedirectUriRefused``) naming the first URI or scope
+    that may not be registered. With a fixed ``client_id`` that already exists
+    (the demo's console), its name, redirect URIs and scopes are updated instead.
+    """
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ValueError("name must be 1 to 200 characters")
+    if not redirect_uri_list:
+        raise ValueError("a public client needs at least one --redirect-uri")
+    uris = [redirect_uris.check_redirect_uri(uri, development=development, issuer=issuer) for uri in redirect_uri_list]
+    values = {
+        "name": name,
+        "is_public": True,
+        "secret_hash": None,
+        "account_id": None,
+        "redirect_uris": list(dict.fromkeys(uris)),
+        "scopes": " ".join(check_scopes(scopes)),
+    }
+    if client_id is not None:
+        client, _ = await OAuthClient.update_or_create(client_id=client_id, defaults=values)
+        return client
+    return await OAuthClient.create(client_id=new_client_id(), **values)
 
 
 async def record_issued_token(claims: dict[str, Any]) -> None:

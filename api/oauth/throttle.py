@@ -1,6 +1,8 @@
-"""Failed client authentications, counted per client id and per remote address.
+"""Failed authentications, counted per identity and per remote address: client
+authentication at the token endpoints (per client id) and sign-in on the sign-in
+page (per user name, ``FailureThrottle.for_sign_in``).
 
-Each key (``("client", client_id)`` or ``("address", address)``) may fail a fixed
+Each key (``("client", client_id)``, ``("user", name)`` or ``("address", address)``) may fail a fixed
 number of times in a moving window (the ``limits`` library keeps the windows, in
 memory, per process). A request whose keys have used their budget is refused
 before anything is looked up or hashed.
@@ -25,7 +27,7 @@ from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-CLIENT, ADDRESS = "client", "address"
+CLIENT, ADDRESS, USER = "client", "address", "user"
 Key = tuple[str, str]
 
 
@@ -52,14 +54,21 @@ def address_key(host: str | None) -> Key:
 
 
 class FailureThrottle:
-    def __init__(self, per_client: int, per_address: int, window_seconds: int) -> None:
+    def __init__(self, per_client: int, per_address: int, window_seconds: int, *, per_user: int | None = None) -> None:
         self._items: dict[str, RateLimitItem] = {
             CLIENT: RateLimitItemPerSecond(per_client, window_seconds),
             ADDRESS: RateLimitItemPerSecond(per_address, window_seconds),
         }
+        if per_user is not None:
+            self._items[USER] = RateLimitItemPerSecond(per_user, window_seconds)
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._in_flight: Counter[Key] = Counter()
         self._settled: asyncio.Event | None = None
+
+    @classmethod
+    def for_sign_in(cls, per_user: int, per_address: int, window_seconds: int) -> FailureThrottle:
+        """Failed sign-ins, per user name (``USER`` keys) and per remote address."""
+        return cls(per_user, per_address, window_seconds, per_user=per_user)
 
     def check(self, keys: Sequence[Key]) -> None:
         """Raise ``Throttled`` if any key has no failures left in its window."""

@@ -35,9 +35,13 @@ Partners (``invoices:read``) do not."""
 class Caller:
     """The authenticated caller of one request.
 
-    ``account_id`` is the customer account the caller acts for: a member's
+``account_id`` is the customer account the caller acts for: a member's
     account, or the account a partner client belongs to. Staff (``admin`` scope)
     act for no account. ``role`` is set for members only.
+
+    ``must_choose_account`` marks a member of several accounts who named none
+    (``X-Account-ID``): authenticated, with no account and no role yet. Such a caller
+    may say who they are and list their memberships, and reads nothing else.
     """
 
     subject: str
@@ -45,6 +49,7 @@ class Caller:
     client_id: str
     account_id: uuid.UUID | None = None
     role: Role | None = None
+    must_choose_account: bool = False
 
     @classmethod
     def operator(cls, name: str = "portal-cli") -> Caller:
@@ -54,6 +59,11 @@ class Caller:
     @property
     def is_staff(self) -> bool:
         return SCOPE_ADMIN in self.scopes
+
+    @property
+    def is_member(self) -> bool:
+        """A person with a role on one or more accounts (not staff, not a partner client)."""
+        return self.role is not None or self.must_choose_account
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes

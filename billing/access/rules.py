@@ -14,6 +14,12 @@ Every use case checks its caller here and nowhere else:
 A refusal is ``Forbidden``: the API answers it exactly like a missing scope (a
 GraphQL error with ``extensions.code = "FORBIDDEN"``), so a client sees one kind
 of authorisation failure whether a scope or a role was missing.
+
+A member of several accounts who named none acts for no account
+(``Caller.must_choose_account``): ``readable`` gives them nothing and
+``require_writer`` refuses them, and ``require_chosen_account`` is the one check
+that says why (``AccountNotChosen``); the API runs it before every field that
+reads or changes an account's data (``schema.permissions``).
 """
 
 from __future__ import annotations
@@ -32,6 +38,23 @@ M = TypeVar("M", bound=Model)
 
 class Forbidden(Exception):
     """The caller lacks the role (or staff rights) this action needs; nothing was done."""
+
+
+class AccountNotChosen(Exception):
+    """The caller is a member of several accounts and has not said which one to act for."""
+
+
+ACCOUNT_NOT_CHOSEN_MESSAGE = (
+    "You are a member of several accounts: choose one by sending the header X-Account-ID with the id of one of"
+    " your memberships (viewer { memberships { account { id } } })."
+)
+
+
+def require_chosen_account(caller: Caller) -> None:
+    """Refuse a member who has not chosen an account: nothing of any account is theirs to
+    read or change until they do. Everyone else passes (staff and partner clients never choose)."""
+    if caller.must_choose_account:
+        raise AccountNotChosen(ACCOUNT_NOT_CHOSEN_MESSAGE)
 
 
 def require_staff(caller: Caller, action: str) -> None:

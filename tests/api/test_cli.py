@@ -90,3 +90,75 @@ def test_demo_is_idempotent(env):
     second = portal(env, "demo").stdout
     assert "created" in first and "client_secret=" in first
     assert "already there" in second and "client_secret=" not in second
+
+
+def portal_with_input(env: dict[str, str], stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=60,
+        input=stdin,
+    )
+
+
+def test_users_create_takes_the_password_from_the_option_and_never_prints_it(env):
+    portal(env, "migrate")
+    result = portal(env, "users", "create", "--subject", "alice", "--email", "alice@acme.example",
+                    "--password", "a long enough password")
+    user = json.loads(result.stdout)
+    assert user["subject"] == "alice" and user["email"] == "alice@acme.example"
+    assert "a long enough password" not in result.stdout + result.stderr
+    again = portal(env, "users", "create", "--subject", "alice", "--email", "alice@acme.example",
+                   "--password", "a long enough password", ok=False)
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_users_create_reads_the_password_from_standard_input(env):
+    portal(env, "migrate")
+    result = portal_with_input(env, "piped password 123\n", "users", "create", "--subject", "bob", "--email", "bob@acme.example")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["subject"] == "bob"
+
+
+def test_users_create_refuses_a_short_password(env):
+    portal(env, "migrate")
+    result = portal(env, "users", "create", "--subject", "carol", "--email", "carol@acme.example",
+                    "--password", "short", ok=False)
+    assert result.returncode == 1 and "at least 12 characters" in result.stderr and result.stdout == ""
+
+
+def test_clients_create_public_registers_its_redirect_uris(env):
+    portal(env, "migrate")
+    result = portal(env, "clients", "create", "--public", "--name", "Mobile app",
+                    "--redirect-uri", "com.example.app:/callback", "--redirect-uri", "http://127.0.0.1:7000/cb",
+                    "--redirect-uri", "https://app.example/cb", "--scope", "billing:read")
+    client = json.loads(result.stdout)
+    assert client["client_type"] == "public" and "client_secret" not in client
+    assert client["redirect_uris"] == ["com.example.app:/callback", "http://127.0.0.1:7000/cb", "https://app.example/cb"]
+    assert client["scope"] == "billing:read" and client["token_endpoint_auth_method"] == "none"
+
+
+@pytest.mark.parametrize(
+    "uri",
+    ["http://app.example/cb", "https://app.example/cb#frag", "myapp:/cb", "com.example.app://host/cb",
+     "javascript:alert(1)", "https://user@app.example/cb"],
+)
+def test_clients_create_public_refuses_unsafe_redirect_uris(env, uri):
+    portal(env, "migrate")
+    result = portal(env, "clients", "create", "--public", "--name", "App", "--redirect-uri", uri, ok=False)
+    assert result.returncode == 1 and result.stdout == "" and uri in result.stderr
+
+
+def test_localhost_redirect_uris_are_for_development_only(env):
+    portal(env, "migrate")
+    development = portal(env, "clients", "create", "--public", "--name", "Dev", "--redirect-uri", "http://localhost:3000/cb")
+    assert json.loads(development.stdout)["redirect_uris"] == ["http://localhost:3000/cb"]
+    production = {**env, "PORTAL_ENV": "production", "PORTAL_SIGNING_KEY_FILE": env["PORTAL_SIGNING_KEY_FILE"]}
+    refused = portal(production, "clients", "create", "--public", "--name", "Dev",
+                     "--redirect-uri", "http://localhost:3000/cb", ok=False)
+    assert refused.returncode == 1 and "development only" in refused.stderr
+
+
+def test_clients_create_public_refuses_the_admin_scope_and_an_account(env):
+    portal(env, "migrate")
+    admin = portal(env, "clients", "create", "--public", "--name", "App", "--redirect-uri", "https://a.example/cb",
+                   "--scope", "admin", ok=False)
+    assert admin.returncode == 1 and "admin" in admin.stderr

@@ -36,3 +36,22 @@ async def test_the_demo_subscription_is_billed_up_to_today_once(db, backend, ser
     second = await load_demo_data(services, today=TODAY)
     assert "invoices already issued up to today" in second
     assert await Invoice.filter(account_id=DEMO_ACCOUNT_ID).count() == 4
+
+
+async def test_the_demo_registers_the_console_and_users_who_can_sign_in(db, backend, services):
+    from api.demo import DEMO_PASSWORD
+    from api.oauth.store import find_client
+    from api.signin.passwords import Passwords
+    from models.users import User
+
+    first = await load_demo_data(services, today=TODAY)
+    await load_demo_data(services, today=TODAY)
+    console = await find_client("portal-console")
+    issuer = services.settings.issuer
+    assert console is not None and console.is_public and console.secret_hash is None
+    assert console.redirect_uris == (f"{issuer}/console/", f"{issuer}/graphql")
+    assert set(console.scopes) == {"billing:read", "billing:write", "invoices:read"}
+    users = await User.all().order_by("subject")
+    assert [u.subject for u in users] == ["demo-billing", "demo-owner", "demo-viewer"]
+    assert await Passwords(1).verify(DEMO_PASSWORD, users[1].password_hash)
+    assert any(DEMO_PASSWORD in line for line in first)

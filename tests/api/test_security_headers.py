@@ -1,11 +1,10 @@
 """Security headers on every response, through real HTTP requests to the app; the
-``Server`` banner through a real ``portal serve`` process."""
+``Server`` banner through a real ``portal serve`` process. The HTML pages (GraphiQL, the
+reference console) load scripts and styles from their own origin only."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import hashlib
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from api.app import create_app
-from api.middleware import API_CSP, GRAPHIQL_CSP, HSTS, SecurityHeadersMiddleware
+from api.middleware import API_CSP, HSTS, HTML_CSP, SecurityHeadersMiddleware
 from api.oauth.keys import generate_signing_key
 from api.oauth.store import create_client
 from api.services import Services
@@ -80,26 +79,55 @@ async def test_a_header_the_route_chose_is_kept(client):
     assert_secured(await client.get("/.well-known/oauth-authorization-server"))
 
 
+HTML_PAGES = ["/graphql", "/console/"]
+
+
 async def test_graphiql_page_gets_its_content_security_policy(client):
     page = await client.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert_secured(page, csp=GRAPHIQL_CSP)
+    assert_secured(page, csp=HTML_CSP)
+    console = await client.get("/console/", headers={"Accept": "text/html"})
+    assert console.status_code == 200 and console.headers["content-type"].startswith("text/html")
+    assert_secured(console, csp=HTML_CSP)
 
 
-async def test_graphiql_policy_allows_exactly_what_the_page_loads(client):
-    """When Strawberry changes its GraphiQL page, update GRAPHIQL_CSP in api/middleware.py."""
+def test_html_policy_allows_this_origin_only():
+    policy = _directives(HTML_CSP)
+    assert policy["default-src"] == ["'none'"]
+    assert policy["script-src"] == ["'self'"] and policy["style-src"] == ["'self'"], "no inline code, no CDN"
+    assert policy["connect-src"] == ["'self'"] and policy["frame-ancestors"] == ["'none'"]
+    assert policy["form-action"] == ["'none'"] and policy["base-uri"] == ["'none'"]
+    assert policy["img-src"] == ["'self'", "data:"] and policy["font-src"] == ["'self'", "data:"]
+    assert "unsafe" not in HTML_CSP and "http" not in HTML_CSP
+
+
+async def test_html_pages_load_only_files_the_app_serves(client):
+    """Every script and stylesheet of the development pages is a file of api/web/static or
+    api/web/console, served by the app with the right type; nothing inline, nothing remote.
+    When GraphiQL is updated (api/web/static/vendor/README.txt), this checks the new paths."""
+    for path in HTML_PAGES:
+        page = _Page()
+        page.feed((await client.get(path, headers={"Accept": "text/html"})).text)
+        assert page.scripts and page.stylesheets, f"{path} loads its scripts and styles"
+        assert not page.inline_scripts and not page.inline_styles, f"{path}: inline code the policy would block"
+        assert page.icon.startswith("data:")
+        for url, kind in [*((url, "text/javascript") for url in page.scripts),
+                          *((url, "text/css") for url in page.stylesheets)]:
+            assert url.startswith("/"), f"{path} loads {url} from elsewhere"
+            asset = await client.get(url)
+            assert asset.status_code == 200 and asset.headers["content-type"].startswith(kind), url
+
+
+async def test_vendored_files_are_cached_for_a_year_the_pages_own_are_revalidated(client):
     page = _Page()
     page.feed((await client.get("/graphql", headers={"Accept": "text/html"})).text)
-    policy = _directives(GRAPHIQL_CSP)
-    hashes = {"'sha256-" + base64.b64encode(hashlib.sha256(code.encode()).digest()).decode() + "'"
-              for code in page.inline_scripts}
-    assert set(policy["script-src"]) == hashes | page.scripts, "scripts: the page's and nothing else"
-    stylesheets = set(policy["style-src"]) - {"'unsafe-inline'", "https://fonts.googleapis.com/css2"}
-    assert stylesheets == page.stylesheets
-    assert page.scripts | page.stylesheets, "the page loads from the CDN (until issue 11 vendors it)"
-    assert policy["default-src"] == ["'none'"] and "'unsafe-eval'" not in GRAPHIQL_CSP
-    assert policy["connect-src"] == ["'self'"] and policy["frame-ancestors"] == ["'none'"]
-    assert policy["img-src"] == ["data:"] and page.icon.startswith("data:")
+    vendored = {url for url in page.scripts | page.stylesheets if url.startswith("/static/vendor/")}
+    assert len(vendored) == 4, "graphiql js and css, react, react-dom"
+    for url in vendored:
+        assert "@" in url, f"{url}: a vendored path names its version"
+        assert_secured(await client.get(url), csp=API_CSP, cache="public, max-age=31536000, immutable")
+    assert_secured(await client.get("/static/auth.js"), csp=API_CSP, cache="no-cache")
+    assert_secured(await client.get("/console/console.js"), csp=API_CSP)
 
 
 async def test_production_adds_hsts(settings, db):
@@ -111,6 +139,8 @@ async def test_production_adds_hsts(settings, db):
         assert_secured(await http.get("/healthz"), hsts=True)
         assert_secured(await http.post("/graphql", json={"query": VIEWER}), hsts=True)
         assert_secured(await http.get("/oauth/jwks"), hsts=True, cache="public, max-age=300")
+        for development_only in ("/console/", "/static/auth.js", "/static/vendor/README.txt"):
+            assert (await http.get(development_only)).status_code == 404, development_only
     await services.aclose()
     assert HSTS == "max-age=63072000; includeSubDomains"
 
@@ -147,32 +177,27 @@ def _directives(policy: str) -> dict[str, list[str]]:
 
 
 class _Page(HTMLParser):
-    """What an HTML page loads: external scripts, inline scripts, stylesheets, its icon."""
+    """What an HTML page loads: external scripts, inline scripts and styles, stylesheets, its icon."""
 
     def __init__(self) -> None:
         super().__init__()
         self.scripts: set[str] = set()
         self.stylesheets: set[str] = set()
         self.inline_scripts: list[str] = []
+        self.inline_styles: list[str] = []
         self.icon = ""
-        self._in_inline_script = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
         if tag == "script" and attributes.get("src"):
             self.scripts.add(attributes["src"] or "")
         elif tag == "script":
-            self._in_inline_script = True
-            self.inline_scripts.append("")
+            self.inline_scripts.append(tag)
+        elif tag == "style" or "style" in attributes:
+            self.inline_styles.append(tag)
         elif tag == "link" and attributes.get("rel") == "stylesheet":
             self.stylesheets.add(attributes.get("href") or "")
         elif tag == "link" and attributes.get("rel") == "icon":
             self.icon = attributes.get("href") or ""
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "script":
-            self._in_inline_script = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_inline_script:
-            self.inline_scripts[-1] += data
+        if any(name.startswith("on") for name in attributes):
+            self.inline_scripts.append(f"{tag} event handler")

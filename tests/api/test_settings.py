@@ -43,7 +43,7 @@ def test_trusted_issuers_with_and_without_jwks_url():
         {"PORTAL_TRUSTED_ISSUERS": "https://idp.example.com/, https://other.test|https://other.test/keys.json"}
     )
     assert settings.trusted_issuers == (
-        TrustedIssuer("https://idp.example.com"),
+        TrustedIssuer("https://idp.example.com/"),  # kept as spelled: a token's iss must equal it
         TrustedIssuer("https://other.test", "https://other.test/keys.json"),
     )
 

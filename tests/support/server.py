@@ -52,10 +52,12 @@ def portal(env: dict[str, str], *args: str) -> str:
 
 
 @contextmanager
-def serving(tmp_path: Path, **settings: str) -> Iterator[Served]:
+def serving(tmp_path: Path, port: int | None = None, **settings: str) -> Iterator[Served]:
     """``portal serve`` with ``portal_env(tmp_path, **settings)``, stopped (SIGTERM, then
-    SIGKILL after 15 s) on exit. Migrate or seed first with ``portal(env, ...)`` if needed."""
-    port = free_port()
+    SIGKILL after 15 s) on exit. Migrate or seed first with ``portal(env, ...)`` if needed.
+    ``port`` (default: a free one) lets a caller know the URL beforehand, e.g. to make the
+    server its own issuer: ``port = free_port()``, ``PORTAL_ISSUER=f"http://127.0.0.1:{port}"``."""
+    port = port or free_port()
     env = portal_env(tmp_path, **settings)
     log_path = tmp_path / "serve.log"
     with log_path.open("w") as log:

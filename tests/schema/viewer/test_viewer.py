@@ -43,9 +43,10 @@ async def test_node_of_another_account_answers_like_a_missing_one(gql, token_for
 async def test_member_of_several_accounts_chooses_one_with_header(gql, token_for, account, other_account):
     await add_member(other_account.id, "owner", Role.VIEWER)
     token = await token_for("owner", "billing:read")
-    ambiguous = await gql.post(VIEWER, token)
-    assert ambiguous.status_code == 401
-    assert "X-Account-ID" in ambiguous.json()["errors"][0]["message"]
+    ambiguous = await gql(VIEWER, token)
+    assert ambiguous["data"]["viewer"]["account"] is None and ambiguous["data"]["viewer"]["role"] is None
+    assert ambiguous["errors"][0]["extensions"]["code"] == "ACCOUNT_NOT_CHOSEN"
+    assert "X-Account-ID" in ambiguous["errors"][0]["message"]
     chosen = await gql(VIEWER, token, X_Account_ID=str(other_account.id))
     assert chosen["data"]["viewer"]["account"]["name"] == "Other Corp"
     assert chosen["data"]["viewer"]["role"] == "VIEWER"

@@ -1,0 +1,1 @@
+"""The embedded issuer's sign-in page: local users, passwords, the browser session."""

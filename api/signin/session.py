@@ -1,0 +1,92 @@
+"""The browser session of the sign-in page: a signed cookie (Starlette's
+SessionMiddleware, itsdangerous), holding who signed in and the CSRF token.
+
+The cookie is ``portal_session``: HttpOnly, SameSite=Lax, Secure in production,
+expiring after ``PORTAL_SESSION_TTL_SECONDS``. It is signed, not encrypted: it
+holds nothing secret but the CSRF token, which its holder may read anyway. Its key
+is ``PORTAL_SESSION_SECRET``, or when unset one derived from the issuer's signing
+key (HMAC-SHA256 of its private PEM with a fixed label), so development needs no
+extra setting and every process of one deployment agrees on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+
+from api.oauth.keys import SigningKey
+from api.settings import Settings
+from models.users import User
+
+SESSION_COOKIE = "portal_session"
+SUBJECT = "subject"
+SIGNED_IN_AT = "signed_in_at"
+CSRF = "csrf"
+_LABEL = b"portal/session-cookie/v1"
+
+
+def session_secret(settings: Settings, key: SigningKey) -> str:
+    if settings.session_secret:
+        return settings.session_secret
+    pem = key.key.as_pem(private=True)
+    return hmac.new(pem, _LABEL, hashlib.sha256).hexdigest()
+
+
+def session_middleware(settings: Settings, key: SigningKey) -> Middleware:
+    return Middleware(
+        SessionMiddleware,
+        secret_key=session_secret(settings, key),
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_ttl_seconds,
+        same_site="lax",
+        https_only=settings.is_production,
+    )
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, made on first use."""
+    token = request.session.get(CSRF)
+    if not isinstance(token, str) or not token:
+        token = secrets.token_urlsafe(32)
+        request.session[CSRF] = token
+    return token
+
+
+def csrf_matches(request: Request, submitted: object) -> bool:
+    """The form's token is the session's (double submit; constant-time comparison)."""
+    expected = request.session.get(CSRF)
+    return (
+        isinstance(expected, str)
+        and isinstance(submitted, str)
+        and bool(expected)
+        and hmac.compare_digest(expected.encode(), submitted.encode())
+    )
+
+
+def sign_in(request: Request, subject: str) -> None:
+    """A fresh session for ``subject`` (nothing of the previous one survives)."""
+    request.session.clear()
+    request.session[SUBJECT] = subject
+    request.session[SIGNED_IN_AT] = int(time.time())
+    request.session[CSRF] = secrets.token_urlsafe(32)
+
+
+def sign_out(request: Request) -> None:
+    request.session.clear()
+
+
+async def signed_in_subject(request: Request) -> str | None:
+    """The subject of the session's user, if there is one and they are still active."""
+    subject = request.session.get(SUBJECT)
+    if not isinstance(subject, str) or not subject:
+        return None
+    if not await User.exists(subject=subject, disabled_at=None):
+        sign_out(request)
+        return None
+    return subject

@@ -1,0 +1,1 @@
+"""Development pages: GraphiQL's vendored assets, its page, the reference console."""

@@ -82,11 +82,16 @@ def sign_out(request: Request) -> None:
 
 
 async def signed_in_subject(request: Request) -> str | None:
-    """The subject of the session's user, if there is one and they are still active."""
+    """The subject of the session's user, if there is one, they are still active, and
+    their password has not changed since they signed in (a session signed in with an
+    old password ends with it). The cookie is stateless: signing out clears it, but a
+    copy taken before stays valid until it expires or the password changes."""
     subject = request.session.get(SUBJECT)
-    if not isinstance(subject, str) or not subject:
+    signed_in_at = request.session.get(SIGNED_IN_AT)
+    if not isinstance(subject, str) or not subject or not isinstance(signed_in_at, int):
         return None
-    if not await User.exists(subject=subject, disabled_at=None):
+    user = await User.get_or_none(subject=subject, disabled_at=None)
+    if user is None or user.password_changed_at.timestamp() > signed_in_at + 1:
         sign_out(request)
         return None
     return subject

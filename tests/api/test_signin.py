@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from api.app import create_app
 from api.services import Services
 from api.signin.routes import safe_next
+from models.users import User
 from tests.api.oauth import test_authorization_code as flow
 from tests.api.oauth.test_authorization_code import APP, LOOPBACK, PASSWORD, REDIRECT, authorize_params, pkce, sign_in
 from tests.conftest import ISSUER
@@ -39,6 +41,19 @@ async def test_sign_in_by_subject_or_email_starts_a_session(client):
     response = await sign_in(client, username="owner@acme.example")
     assert response.status_code == 303 and response.headers["location"] == "/signin"
     assert await signed_in(client)
+
+
+async def test_a_session_ends_when_the_password_changes_or_the_user_is_disabled(client):
+    await sign_in(client)
+    assert await signed_in(client)
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    await User.filter(subject="owner").update(password_changed_at=later)
+    assert not await signed_in(client), "a session signed in with the old password must end"
+    await User.filter(subject="owner").update(password_changed_at=datetime.now(UTC) - timedelta(minutes=5))
+    await sign_in(client)
+    assert await signed_in(client)
+    await User.filter(subject="owner").update(disabled_at=datetime.now(UTC))
+    assert not await signed_in(client)
 
 
 async def test_a_missing_or_wrong_csrf_token_is_refused(client):

@@ -23,6 +23,7 @@ import logging
 import uuid
 from typing import Any
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
@@ -40,7 +41,7 @@ from api.oauth.validation import AccessTokenValidator, InvalidToken
 from api.settings import Settings
 from api.web.routes import graphiql_page
 from billing.access.caller import Caller
-from billing.access.identity import NotAuthorised, resolve_caller
+from billing.access.identity import NotAuthorised, require_unrevoked, resolve_caller
 from schema.context import Context
 from schema.error_codes import GraphQLErrorCode, graphql_error
 from schema.ids import parse_account_id
@@ -72,6 +73,11 @@ class PortalGraphQL(GraphQL):
             graphql_logger.info("refused request: %s %s", exc.status_code, exc.reason)
             response = bad_request(exc.reason, exc.status_code)
         await response(scope, receive, send)
+
+    def encode_json(self, data: object) -> bytes:
+        """The response body: orjson (several times faster than ``json`` on a page
+        of invoices); the same JSON, with non-ASCII text as UTF-8 instead of escapes."""
+        return orjson.dumps(data)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """Development only: GraphiQL from the vendored assets under /static/, signing in
@@ -174,9 +180,19 @@ class GraphQLEndpoint:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _MissingToken("a bearer access token is required")
-        claims = await self.validator.validate(token.strip())
+        claims, revocable = await self.validator.validate_signed(token.strip())
+        # The embedded issuer's tokens are checked against revocation by resolve_caller,
+        # in the same statement that finds the member (one round trip, not two).
+        unrevoked_jti = claims["jti"] if revocable else None
+        try:
+            account_hint = _account_hint(request)
+        except NotAuthorised:
+            if unrevoked_jti is not None:  # a revoked token is reported as such first
+                await require_unrevoked(unrevoked_jti, self.validator.is_revoked)
+            raise
         return await resolve_caller(
-            claims, own_issuer=self.validator.issuer_keys.own_issuer, account_hint=_account_hint(request)
+            claims, own_issuer=self.validator.issuer_keys.own_issuer, account_hint=account_hint,
+            unrevoked_jti=unrevoked_jti, is_revoked=self.validator.is_revoked,
         )
 
     @staticmethod

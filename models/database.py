@@ -104,6 +104,16 @@ class _AcquireWithTimeout:
         return getattr(self._pool, name)
 
 
+async def _keep_session(connection: Any) -> None:
+    """The pool's reset of a released connection: nothing beyond what asyncpg always
+    does (roll back a transaction left open, drop listeners). asyncpg's default also
+    sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` after
+    *every* statement Tortoise runs outside a transaction (it acquires and releases
+    per statement), doubling the round trips. The service leaves no session state
+    behind: no session-level advisory locks (use ``pg_advisory_xact_lock``), no
+    ``LISTEN``, no cursors outside transactions, no ``SET`` (use ``SET LOCAL``)."""
+
+
 class PortalAsyncpgClient(AsyncpgDBClient):
     """Tortoise's asyncpg client with a bounded pool wait and no queue of connection
     attempts (see the module's docstring). ``acquire_timeout`` is in seconds."""
@@ -127,6 +137,7 @@ class PortalAsyncpgClient(AsyncpgDBClient):
         self._failed_at = None
 
     async def create_pool(self, **kwargs: Any) -> Any:
+        kwargs.setdefault("reset", _keep_session)
         pool = await super().create_pool(**kwargs)
         return pool if self.acquire_timeout is None else _AcquireWithTimeout(pool, self.acquire_timeout)
 

@@ -55,6 +55,19 @@ class AccessTokenValidator:
 
     async def validate(self, token: str) -> dict[str, Any]:
         """Return the token's claims, or raise ``InvalidToken``."""
+        claims, revocable = await self.validate_signed(token)
+        if revocable and await self._is_revoked(claims["jti"]):
+            raise InvalidToken("token has been revoked")
+        return claims
+
+    async def is_revoked(self, jti: str) -> bool:
+        """The revocation check this validator was built with (for ``validate_signed``'s caller)."""
+        return await self._is_revoked(jti)
+
+    async def validate_signed(self, token: str) -> tuple[dict[str, Any], bool]:
+        """Everything ``validate`` checks but revocation: the claims, and whether the
+        token is the embedded issuer's, whose revocation the caller MUST then check
+        itself (``/graphql`` does it in the statement that finds the member)."""
         header, unverified = _parse(token)
         issuer = unverified.get("iss")
         if not isinstance(issuer, str) or not self.issuer_keys.is_trusted(issuer):
@@ -70,9 +83,7 @@ class AccessTokenValidator:
             raise InvalidToken("signature is invalid") from None
         claims = dict(verified.claims)
         self._check_claims(claims, issuer)
-        if issuer == self.issuer_keys.own_issuer and await self._is_revoked(claims["jti"]):
-            raise InvalidToken("token has been revoked")
-        return claims
+        return claims, issuer == self.issuer_keys.own_issuer
 
     def _check_claims(self, claims: dict[str, Any], issuer: str) -> None:
         registry = JWTClaimsRegistry(

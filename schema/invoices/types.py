@@ -15,7 +15,6 @@ from billing.access.caller import INVOICE_READ_SCOPES
 from billing.invoicing.invoices import InvoiceGroup, invoice_groups, invoices_by_id
 from billing.invoicing.run import RunReport
 from billing.rules.invoice_status import display_status
-from kit.money import Money
 from models.invoices import Invoice, InvoiceLine, InvoiceTax
 from schema.context import Info
 from schema.emails.types import EmailNotification
@@ -27,7 +26,7 @@ from schema.types.money import MoneyType
 
 
 def money(amount: Decimal, currency: Currency) -> MoneyType:
-    return MoneyType.from_domain(Money(amount, currency))
+    return MoneyType.of(amount, currency)
 
 
 @strawberry.type(name="InvoiceLine", description="One charge on an invoice: an order's product for a service period.")
@@ -90,8 +89,8 @@ class InvoiceCoverageGroup:
     @classmethod
     def from_domain(cls, group: InvoiceGroup) -> InvoiceCoverageGroup:
         return cls(
-            coverage=group.coverage, currency=group.currency, subtotal=MoneyType.from_domain(group.subtotal),
-            tax_total=MoneyType.from_domain(group.tax_total), total=MoneyType.from_domain(group.total),
+            coverage=group.coverage, currency=group.currency, subtotal=money(group.subtotal.amount, group.currency),
+            tax_total=money(group.tax_total.amount, group.currency), total=money(group.total.amount, group.currency),
             lines=[InvoiceLineType.from_model(row, group.coverage) for row in group.lines],
             taxes=[InvoiceTaxType.from_model(row, group.coverage) for row in group.taxes],
         )
@@ -158,6 +157,8 @@ class InvoiceNode(relay.Node):
     bill_to: InvoiceBillTo = strawberry.field(description="The bill-to snapshot taken at issue.")
     issuer: Issuer = strawberry.field(description="The issuer.")
     model: strawberry.Private[Invoice]
+    shown_groups: strawberry.Private[list[InvoiceCoverageGroup] | None] = None
+    """The groups as shown, built once per invoice (``lines``, ``taxes``, ``totals``… share them)."""
 
     @classmethod
     def from_model(cls, row: Invoice) -> InvoiceNode:
@@ -179,18 +180,21 @@ class InvoiceNode(relay.Node):
     def status(self, info: Info) -> DisplayStatus:
         return display_status(self.model.status, self.model.due_date, info.context.clock.today())
 
-    async def _groups(self, info: Info) -> list[InvoiceGroup]:
+    async def _groups(self, info: Info) -> list[InvoiceCoverageGroup]:
         lines = await info.context.loaders.invoice_lines.load(self.model.id)
         taxes = await info.context.loaders.invoice_taxes.load(self.model.id)
-        return invoice_groups(self.model, lines, taxes)
+        if self.shown_groups is None:
+            groups = invoice_groups(self.model, lines, taxes)
+            self.shown_groups = [InvoiceCoverageGroup.from_domain(group) for group in groups]
+        return self.shown_groups
 
     @strawberry.field(description="The lines and amounts of each coverage billed, the numbering coverage first.")
     async def groups(self, info: Info) -> list[InvoiceCoverageGroup]:
-        return [InvoiceCoverageGroup.from_domain(group) for group in await self._groups(info)]
+        return await self._groups(info)
 
     @strawberry.field(description="The total of each currency (one, or two on an invoice of merged coverages).")
     async def totals(self, info: Info) -> list[MoneyType]:
-        return [MoneyType.from_domain(group.total) for group in await self._groups(info)]
+        return [group.total for group in await self._groups(info)]
 
     @strawberry.field(description="The coverages billed: one, or both on an invoice of merged coverages.")
     async def coverages(self, info: Info) -> list[Coverage]:
@@ -198,11 +202,11 @@ class InvoiceNode(relay.Node):
 
     @strawberry.field(description="All lines, in order (grouped by coverage).")
     async def lines(self, info: Info) -> list[InvoiceLineType]:
-        return [line for group in await self.groups(info) for line in group.lines]
+        return [line for group in await self._groups(info) for line in group.lines]
 
     @strawberry.field(description="Tax per rate and coverage (JP); empty where untaxed.")
     async def taxes(self, info: Info) -> list[InvoiceTaxType]:
-        return [tax for group in await self.groups(info) for tax in group.taxes]
+        return [tax for group in await self._groups(info) for tax in group.taxes]
 
     @strawberry.field(description="How the issue email went; null when there was no billing address.")
     async def notification(self, info: Info) -> EmailNotification | None:

@@ -11,7 +11,17 @@ ratio" should stay near 10 (linear).
 PostgreSQL comes from ``PORTAL_BENCH_POSTGRES_URL`` (default
 ``postgres://postgres@127.0.0.1:5432/postgres``); a throw-away database is
 created and dropped. Without PostgreSQL only SQLite is measured.
-Also runnable alone: ``python -m bench.billing``.
+``PORTAL_BENCH_BILLING_SIZES`` sets the two sizes (default ``1000,10000``; e.g.
+``500,5000`` for a quick look; the ratio is then for that pair), and
+``PORTAL_BENCH_BILLING_SQLITE=0`` skips SQLite.
+Also runnable alone: ``python -m bench.billing`` (or ``python -m bench billing``).
+
+Before issue 12's batching (one transaction and about 17 data statements per
+invoice, measured on this machine, shared with other test runs): PostgreSQL 97
+invoices/s for 1,000 and 102 for 10,000 subscriptions, 10k/1k ratio 9.5. After
+(100 units per transaction, 2.2 statements per invoice, plans made with the
+tables' current sizes): 425 invoices/s for 1,000 and 423 for 10,000, ratio 10.0.
+The printed table lists the "before" figures beside the new ones.
 """
 
 from __future__ import annotations
@@ -44,7 +54,11 @@ from models.invoices import Invoice
 from models.orders import Order, OrderLine, Subscription
 from models.payment import PaymentMethod, PaymentSettings
 
-SIZES = (1_000, 10_000)
+SIZES = tuple(int(n) for n in os.environ.get("PORTAL_BENCH_BILLING_SIZES", "1000,10000").split(","))[:2]
+WITH_SQLITE = os.environ.get("PORTAL_BENCH_BILLING_SQLITE", "1") != "0"
+BEFORE_PG = {1_000: 96.7, 10_000: 101.8}
+"""PostgreSQL invoices/s before issue 12 (per-unit transactions, ~17 statements per
+invoice), same machine, shared with other engineers' test runs."""
 ACCOUNTS = 100
 DAY = date(2026, 4, 1)
 PG_URL = os.environ.get("PORTAL_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -137,13 +151,15 @@ def _group(backend: str, times: dict[int, float], extra: list[Measurement]) -> l
 
 
 async def run() -> list[Measurement]:
-    measurements = _group("SQLite", {n: await _sqlite_case(n) for n in SIZES}, [])
+    measurements = _group("SQLite", {n: await _sqlite_case(n) for n in SIZES}, []) if WITH_SQLITE else []
     pg_times = {n: await _pg_case(n) for n in SIZES}
     if all(t is not None for t in pg_times.values()):
         shared = await _pg_case(SIZES[1], runs=2)
         extra = [Measurement("billing run on PostgreSQL", f"{SIZES[1]:,} subscriptions, 2 concurrent runs",
                              SIZES[1] / shared, "invoices/s")] if shared else []
-        measurements += _group("PostgreSQL", pg_times, extra)  # type: ignore[arg-type]
+        before = [Measurement("billing run on PostgreSQL", f"{n:,} subscriptions, before issue 12 (recorded)",
+                              BEFORE_PG[n], "invoices/s") for n in SIZES if n in BEFORE_PG]
+        measurements += _group("PostgreSQL", pg_times, extra + before)  # type: ignore[arg-type]
     else:
         print("bench.billing: PostgreSQL not reachable, SQLite only", file=sys.stderr)
     return measurements

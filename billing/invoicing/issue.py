@@ -1,6 +1,7 @@
-"""Issuing one invoice, inside the caller's transaction: number, bill-to snapshot,
+"""Issuing invoices, inside the caller's transaction: number, bill-to snapshot,
 lines, taxes, due date, ledger rows and the email in the outbox. Either all of it
-is written or none.
+is written or none. ``issue_invoices`` writes a whole chunk of a billing run with
+a fixed number of statements (plus each invoice's outbox email).
 
 An invoice bills one or more *parts*: what one subscription owes in this run. It
 has one part, except for coverages that pay through one merged invoice profile:
@@ -19,7 +20,7 @@ from decimal import Decimal
 
 from billing import customer_mail
 from billing.customer_mail import Payer
-from billing.invoicing.numbers import allocate_number
+from billing.invoicing.numbers import allocate_numbers
 from billing.policy import BillingPolicy
 from billing.rules.payment_terms import due_date
 from billing.rules.recurring_charges import ChargeKind, DueCharge
@@ -92,19 +93,98 @@ def _common_po(parts: Sequence[InvoicePart]) -> str | None:
     return numbers.pop() if len(numbers) == 1 else None
 
 
+@dataclass(frozen=True)
+class InvoiceDraft:
+    """One invoice to issue: its parts (not empty), who pays it, and the sequence it
+    is numbered in."""
+
+    parts: tuple[InvoicePart, ...]
+    payer: Payer
+    numbered_in: Coverage
+
+
 async def issue_invoice(
     parts: Sequence[InvoicePart], payer: Payer, as_of: date, policy: BillingPolicy, *, numbered_in: Coverage
 ) -> Invoice:
     """Write the invoice for ``parts`` (not empty), numbered in ``numbered_in``'s
     sequence. Call inside a transaction holding the parts' subscription locks."""
-    groups = coverage_groups(parts, policy, numbered_in)
+    (invoice,) = await issue_invoices([InvoiceDraft(tuple(parts), payer, numbered_in)], as_of, policy)
+    return invoice
+
+
+async def issue_invoices(drafts: Sequence[InvoiceDraft], as_of: date, policy: BillingPolicy) -> list[Invoice]:
+    """Write the invoices of ``drafts``, in order, with a fixed number of statements
+    whatever their number (one block of numbers per sequence; invoices, lines, taxes
+    and ledger rows each in one bulk insert; the invoices' ids read back in one
+    query), plus the outbox email of each. Call inside a transaction holding the
+    parts' subscription locks: if any row is refused, the caller rolls all back."""
+    if not drafts:
+        return []
+    groups = [coverage_groups(d.parts, policy, d.numbered_in) for d in drafts]
+    invoices = [
+        _invoice(draft, draft_groups, as_of, policy, number, sequence)
+        for draft, draft_groups, (number, sequence) in zip(
+            drafts, groups, await _numbers(drafts, as_of.year), strict=True
+        )
+    ]
+    await Invoice.bulk_create(invoices)
+    ids = {
+        (coverage, number): invoice_id
+        for invoice_id, coverage, number in await Invoice.filter(number__in=[i.number for i in invoices])
+        .values_list("id", "coverage", "number")
+    }
+    for invoice in invoices:
+        invoice.id = ids[(invoice.coverage, invoice.number)]
+        invoice._saved_in_db = True
+    await InvoiceLine.bulk_create([
+        _invoice_line(invoice, position, group.coverage, part.subscription, charge, part.lines[charge.line_id])
+        for invoice, draft_groups in zip(invoices, groups, strict=True)
+        for position, (group, part, charge) in enumerate(
+            (group, part, charge) for group in draft_groups for part in group.parts for charge in part.charges
+        )
+    ])
+    await InvoiceTax.bulk_create([
+        InvoiceTax(invoice=invoice, coverage=group.coverage, category=t.category, rate=t.rate,
+                   taxable_amount=t.taxable_amount, tax_amount=t.tax_amount)
+        for invoice, draft_groups in zip(invoices, groups, strict=True) for group in draft_groups for t in group.taxes
+    ])
+    # The unique (order_line, kind, period_start) key refuses a second bill for a
+    # period, whatever the code above decided: the whole transaction then rolls back.
+    await BilledCharge.bulk_create([
+        BilledCharge(order_line_id=c.line_id, kind=c.kind, period_start=c.period_start, invoice=invoice)
+        for invoice, draft in zip(invoices, drafts, strict=True) for part in draft.parts for c in part.charges
+    ])
+    for invoice, draft, draft_groups in zip(invoices, drafts, groups, strict=True):
+        await customer_mail.invoice_issued(
+            invoice, draft.payer, [(group.coverage, group.total) for group in draft_groups]
+        )
+    return invoices
+
+
+async def _numbers(drafts: Sequence[InvoiceDraft], year: int) -> list[tuple[str, int]]:
+    """The drafts' numbers, in order: one block per sequence, taken in a fixed order
+    of sequences (two runs never wait for each other's counters crosswise)."""
+    wanted: dict[Coverage, int] = {}
+    for draft in drafts:
+        wanted[draft.numbered_in] = wanted.get(draft.numbered_in, 0) + 1
+    blocks = {
+        coverage: iter(await allocate_numbers(coverage, year, count))
+        for coverage, count in sorted(wanted.items(), key=lambda item: item[0].value)
+    }
+    return [next(blocks[draft.numbered_in]) for draft in drafts]
+
+
+def _invoice(
+    draft: InvoiceDraft, groups: Sequence[CoverageGroup], as_of: date, policy: BillingPolicy, number: str,
+    sequence: int,
+) -> Invoice:
+    parts, payer = draft.parts, draft.payer
     single = groups[0] if len(groups) == 1 else None
     terms, due = _terms_and_due_date(parts, as_of)
-    number, sequence = await allocate_number(numbered_in, as_of.year)
-    invoice = await Invoice.create(
+    return Invoice(
         account_id=parts[0].subscription.account_id,
         subscription_id=parts[0].subscription.id if len(parts) == 1 else None,
-        coverage=numbered_in, number=number, year=as_of.year, sequence=sequence, issue_date=as_of,
+        coverage=draft.numbered_in, number=number, year=as_of.year, sequence=sequence, issue_date=as_of,
         due_date=due, payment_terms=terms, po_number=_common_po(parts),
         currency=single.subtotal.currency.value if single else None,
         subtotal=single.subtotal.amount if single else None,
@@ -113,25 +193,6 @@ async def issue_invoice(
         bill_to=payer.bill_to(), issuer=policy.issuer(), language=payer.language(),
         charge_state=ChargeState.PENDING if payer.card_reference and single else ChargeState.NONE,
     )
-    await InvoiceLine.bulk_create([
-        _invoice_line(invoice, position, group.coverage, part.subscription, charge, part.lines[charge.line_id])
-        for position, (group, part, charge) in enumerate(
-            (group, part, charge) for group in groups for part in group.parts for charge in part.charges
-        )
-    ])
-    await InvoiceTax.bulk_create([
-        InvoiceTax(invoice=invoice, coverage=group.coverage, category=t.category, rate=t.rate,
-                   taxable_amount=t.taxable_amount, tax_amount=t.tax_amount)
-        for group in groups for t in group.taxes
-    ])
-    # The unique (order_line, kind, period_start) key refuses a second bill for a
-    # period, whatever the code above decided: the whole invoice then rolls back.
-    await BilledCharge.bulk_create([
-        BilledCharge(order_line_id=c.line_id, kind=c.kind, period_start=c.period_start, invoice=invoice)
-        for part in parts for c in part.charges
-    ])
-    await customer_mail.invoice_issued(invoice, payer, [(group.coverage, group.total) for group in groups])
-    return invoice
 
 
 def _invoice_line(

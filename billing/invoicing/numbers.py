@@ -1,5 +1,11 @@
-"""Gapless invoice numbers: the next number comes from a counter row locked in
-the transaction that inserts the invoice, so a rollback never leaves a gap."""
+"""Gapless invoice numbers: the next numbers come from a counter row updated in the
+transaction that inserts the invoices, so a rollback never leaves a gap.
+
+``allocate_numbers`` takes a whole block of numbers in one statement
+(``UPDATE … SET last_sequence = last_sequence + n … RETURNING last_sequence``):
+the update locks the counter row until the transaction commits, so concurrent
+runs wait for each other and never see the same sequence.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +16,39 @@ from models.invoices import InvoiceCounter
 COVERAGE_CODES = {Coverage.JP: "JP", Coverage.GLOBAL: "GL"}
 
 
+async def allocate_numbers(coverage: Coverage, year: int, count: int) -> list[tuple[str, int]]:
+    """The next ``count`` ``(number, sequence)`` of ``coverage`` in ``year``, in order.
+    Call inside the issuing transaction, as late as possible (the counter row stays
+    locked until commit). One statement once the year's counter exists."""
+    if count < 1:
+        return []
+    last = await _advance(coverage, year, count)
+    if last is None:  # the year's first invoice of this coverage: create the counter
+        await InvoiceCounter.bulk_create(
+            [InvoiceCounter(coverage=coverage, year=year, last_sequence=0)], ignore_conflicts=True
+        )
+        last = await _advance(coverage, year, count)
+        assert last is not None
+    return [
+        (format_invoice_number(COVERAGE_CODES[coverage], year, sequence), sequence)
+        for sequence in range(last - count + 1, last + 1)
+    ]
+
+
 async def allocate_number(coverage: Coverage, year: int) -> tuple[str, int]:
-    """The next ``(number, sequence)`` of ``coverage`` in ``year``. Call inside the
-    issuing transaction, as late as possible (the lock is held until commit)."""
-    await InvoiceCounter.bulk_create(
-        [InvoiceCounter(coverage=coverage, year=year, last_sequence=0)], ignore_conflicts=True
+    """The next ``(number, sequence)`` of ``coverage`` in ``year``."""
+    (allocated,) = await allocate_numbers(coverage, year, 1)
+    return allocated
+
+
+async def _advance(coverage: Coverage, year: int, count: int) -> int | None:
+    """Add ``count`` to the counter and return its new value (None: no counter yet)."""
+    db = InvoiceCounter._meta.db
+    table = InvoiceCounter._meta.db_table
+    marks = ("$1", "$2", "$3") if db.capabilities.dialect == "postgres" else ("?", "?", "?")
+    rows = await db.execute_query_dict(
+        f"UPDATE {table} SET last_sequence = last_sequence + {marks[0]} "  # noqa: S608 (no input in the SQL text)
+        f"WHERE coverage = {marks[1]} AND year = {marks[2]} RETURNING last_sequence",
+        [count, coverage.value, year],
     )
-    counter = await InvoiceCounter.filter(coverage=coverage, year=year).select_for_update().get()
-    counter.last_sequence += 1
-    await counter.save(update_fields=["last_sequence"])
-    return format_invoice_number(COVERAGE_CODES[coverage], year, counter.last_sequence), counter.last_sequence
+    return int(rows[0]["last_sequence"]) if rows else None

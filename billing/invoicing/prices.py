@@ -10,9 +10,8 @@ list has none in force for its product.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
@@ -22,11 +21,9 @@ from billing.access.caller import Caller
 from billing.access.rules import require_staff
 from billing.errors import ErrorCode, FieldError
 from billing.invoicing.usage_checks import hour_start_error, refuse
-from billing.rules.recurring_charges import Term
 from billing.rules.text import normalise, text_problem
 from billing.rules.usage_charges import (
     HourlyReport,
-    latest_reports,
     monthly_burst_value,
     monthly_post_term_value,
     price_in_force,
@@ -35,7 +32,6 @@ from billing.rules.usage_charges import (
 from kit.money import Currency
 from models.orders import AMOUNT_DIGITS, UNIT_PRICE_DECIMALS, OrderLine
 from models.prices import ListPrice
-from models.usage import BurstRecord, PostTermRecord
 
 PRODUCT_LENGTH = 100
 _QUANTUM = Decimal(1).scaleb(-UNIT_PRICE_DECIMALS)
@@ -100,21 +96,8 @@ async def price_at(product: str, currency: Currency, hour: datetime) -> Decimal 
     return entry.unit_hour_price if entry is not None else None
 
 
-async def schedules(products: Iterable[str], currency: Currency) -> dict[str, Schedule]:
-    """Every product's price list in ``currency``, oldest entry first (one query)."""
-    wanted = sorted(set(products))
-    if not wanted:
-        return {}
-    found: dict[str, Schedule] = defaultdict(list)
-    rows = await ListPrice.filter(product__in=wanted, currency=currency).order_by("effective_from").values_list(
-        "product", "effective_from", "unit_hour_price"
-    )
-    for product, effective_from, price in rows:
-        found[product].append((effective_from, price))
-    return dict(found)
-
-
-def _burst_price(line: OrderLine, prices: Mapping[str, Schedule], hour: datetime) -> Decimal:
+def burst_price(line: OrderLine, prices: Mapping[str, Schedule], hour: datetime) -> Decimal:
+    """The price of one bursting unit-hour: the list price in force, else the line's own."""
     price = price_in_force(prices.get(line.product, []), hour)
     if price is None:
         assert line.burst_unit_hour_price is not None
@@ -122,43 +105,34 @@ def _burst_price(line: OrderLine, prices: Mapping[str, Schedule], hour: datetime
     return price
 
 
-def _post_term_price(line: OrderLine, prices: Mapping[str, Schedule], hour: datetime, currency: Currency) -> Decimal:
+def post_term_price(line: OrderLine, prices: Mapping[str, Schedule], hour: datetime, currency: Currency) -> Decimal:
+    """The price of one unit-hour used after the term: the list price in force."""
     price = price_in_force(prices.get(line.product, []), hour)
     if price is None:  # recording refuses such an hour, and entries are never deleted
         raise LookupError(f"no list price of {line.product!r} in {currency.value} in force at {hour}")
     return price
 
 
-async def hourly_usage_values(
-    lines: Mapping[int, OrderLine], term: Term, before: datetime
+def hourly_values(
+    lines: Mapping[int, OrderLine], bursts: Iterable[HourlyReport], post_term: Iterable[HourlyReport],
+    prices: Mapping[str, Schedule], currency: Currency,
 ) -> tuple[MonthlyValues, MonthlyValues]:
     """The exact value per (line, month) of the bursting and of the post-term use of
-    ``lines`` (of one subscription, with ``term``) reported for hours before
-    ``before``, each hour from its latest report, at the price in force at that
-    hour. At most one query per kind (none when no line bursts, none before the
-    term has ended), and one for the price list when there is any such hour."""
-    currency = term.currency
+    ``lines`` (of one subscription), each hour from its latest report at the price in
+    force at that hour (``prices``: every product's schedule in ``currency``). Bursts
+    of a line that cannot burst are ignored."""
     subscribed = {
         line.id: line.subscribed_units for line in lines.values()
         if line.subscribed_units is not None and line.burst_unit_hour_price is not None
     }
-    bursts: list[HourlyReport] = latest_reports(
-        await BurstRecord.filter(order_line_id__in=list(subscribed), hour_start__lt=before)
-        .order_by("id").values_list("order_line_id", "hour_start", "total_units")
-    ) if subscribed else []
-    term_ended = before > datetime.combine(term.end + timedelta(days=1), time(), UTC)
-    post_term: list[HourlyReport] = latest_reports(
-        await PostTermRecord.filter(order_line_id__in=list(lines), hour_start__lt=before)
-        .order_by("id").values_list("order_line_id", "hour_start", "units")
-    ) if lines and term_ended else []
-    prices = await schedules((lines[line_id].product for line_id, _, _ in [*bursts, *post_term]), currency)
     return (
         monthly_burst_value(
-            ((line_id, hour, units, _burst_price(lines[line_id], prices, hour)) for line_id, hour, units in bursts),
+            ((line_id, hour, units, burst_price(lines[line_id], prices, hour))
+             for line_id, hour, units in bursts if line_id in subscribed),
             subscribed,
         ),
         monthly_post_term_value(
-            (line_id, hour, units, _post_term_price(lines[line_id], prices, hour, currency))
+            (line_id, hour, units, post_term_price(lines[line_id], prices, hour, currency))
             for line_id, hour, units in post_term
         ),
     )

@@ -7,11 +7,16 @@ currency). Whether coverages are merged is read when the run bills them, so a
 period straddling a merge or an unmerge is billed on whichever invoice the run
 that reaches it issues; nothing issued before changes.
 
-Each unit is billed in its own short transaction that first claims its
-subscription rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL): two runs, or several
-worker processes sharing one run, never bill the same subscription at once, and
-the ledger's unique key stops a second bill for a period in any case. Card
-invoices are charged after their transaction has committed (never inside it).
+Units are billed in chunks (``CHUNK_UNITS``), each chunk in one short transaction
+that first claims its subscription rows (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL): two runs, or several worker processes sharing one run, never bill the
+same subscription at once, and the ledger's unique key stops a second bill for a
+period in any case. A chunk reads what it needs in one query per table and writes
+its invoices in bulk, so a run costs a few statements per chunk plus the outbox
+email of each invoice. If anything in a chunk fails, its transaction rolls back
+whole (no number used) and its units are billed again one per transaction, so
+only the failing unit is recorded. Card invoices are charged after their
+transaction has committed (never inside it).
 
 A subscription with charges due is held, not invoiced, when its coverage has no
 payment method (the account's owners are told once) or when it needs a PO and
@@ -23,8 +28,9 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
 
 from tortoise.transactions import in_transaction
 
@@ -40,30 +46,18 @@ from billing.invoicing.card_charges import (
     pending_card_invoices,
 )
 from billing.invoicing.holds import Hold, HoldReason, hold_reason
-from billing.invoicing.issue import InvoicePart, issue_invoice
-from billing.invoicing.prices import hourly_usage_values
+from billing.invoicing.issue import InvoiceDraft, InvoicePart, issue_invoices
+from billing.invoicing.run_facts import read_chunk_facts
 from billing.payment_settings.gateway import PaymentGateway
 from billing.policy import BillingPolicy
-from billing.rules.recurring_charges import (
-    ChargeKind,
-    DueCharge,
-    LineFacts,
-    Term,
-    due_charges,
-)
-from billing.rules.usage_charges import (
-    UsageLineFacts,
-    due_usage_charges,
-    monthly_usage,
-)
+from billing.rules.recurring_charges import DueCharge
 from models.accounts import Account
 from models.billing_runs import BillingFailure
 from models.coverage import Coverage
 from models.invoice_profile import InvoiceApplication, InvoiceProfile
-from models.invoices import BilledCharge, ChargeState, Invoice
+from models.invoices import ChargeState, Invoice
 from models.orders import OrderLine, Subscription
 from models.payment import PaymentSettings
-from models.usage import UsageRecord
 
 log = logging.getLogger("billing.run")
 
@@ -108,32 +102,56 @@ class RunReport:
         return [hold.subscription_id for hold in self.held]
 
 
-async def run_billing(as_of: date, *, policy: BillingPolicy, gateway: PaymentGateway) -> RunReport:
+CHUNK_UNITS = 100
+"""Units billed per transaction: their reads, numbers and inserts are batched."""
+
+
+async def run_billing(
+    as_of: date, *, policy: BillingPolicy, gateway: PaymentGateway, chunk_units: int = CHUNK_UNITS
+) -> RunReport:
     """Issue everything due on ``as_of``; safe to run again and concurrently.
 
     ``gateway`` is the configured one (``Services.payment_gateway``): a run never
     picks a gateway by itself, so it cannot charge real cards through a test one.
+    Units are billed ``chunk_units`` at a time, each chunk in one transaction.
     """
     report = RunReport(as_of)
     for invoice_id in await pending_card_invoices():  # charges a dead process never made
         report.charges.append(await charge_invoice(gateway, invoice_id))
-    for unit in await billing_units(as_of):
-        try:
-            result = await bill_unit(unit, as_of, policy)
-        except Exception as exc:  # one bad subscription never stops the others' billing
-            report.failures.append(await _record_failure(unit, as_of, exc))
-            continue
-        report.held += result.held
-        report.claimed_elsewhere += result.claimed_elsewhere
-        if result.invoice is not None:
-            report.issued.append(result.invoice.number)
-            if result.invoice.charge_state is ChargeState.PENDING:
-                report.charges.append(await charge_invoice(gateway, result.invoice.id))
+    units = await billing_units(as_of)
+    for start in range(0, len(units), chunk_units):
+        await _bill_chunk(units[start:start + chunk_units], as_of, policy, gateway, report)
     log.info(
         "billing run %s: %d issued, %d held, %d failed",
         as_of, len(report.issued), len(report.held), len(report.failures),
     )
     return report
+
+
+async def _bill_chunk(
+    chunk: list[tuple[int, ...]], as_of: date, policy: BillingPolicy, gateway: PaymentGateway, report: RunReport
+) -> None:
+    """Bill ``chunk`` in one transaction, then charge its card invoices. If anything
+    fails, the transaction has rolled back (no number used, nothing written) and each
+    unit is billed again alone: only the unit that fails is recorded as failed."""
+    try:
+        results = await bill_units(chunk, as_of, policy)
+    except Exception as exc:  # one bad subscription never stops the others' billing
+        if len(chunk) == 1:
+            report.failures.append(await _record_failure(chunk[0], as_of, exc))
+            return
+        log.warning("billing run %s: a chunk of %d units failed; billing them one by one", as_of, len(chunk))
+        for unit in chunk:
+            await _bill_chunk([unit], as_of, policy, gateway, report)
+        return
+    for result in results:
+        report.held += result.held
+        report.claimed_elsewhere += result.claimed_elsewhere
+        if result.invoice is not None:
+            report.issued.append(result.invoice.number)
+    for result in results:
+        if result.invoice is not None and result.invoice.charge_state is ChargeState.PENDING:
+            report.charges.append(await charge_invoice(gateway, result.invoice.id))
 
 
 async def _record_failure(unit: tuple[int, ...], as_of: date, exc: Exception) -> UnitFailure:
@@ -180,36 +198,90 @@ async def billing_units(as_of: date) -> list[tuple[int, ...]]:
 
 async def bill_unit(subscription_ids: tuple[int, ...], as_of: date, policy: BillingPolicy) -> UnitResult:
     """Claim one unit's subscriptions and issue what is due on them, in one transaction."""
-    async with in_transaction():
-        subscriptions = list(
-            await Subscription.filter(id__in=subscription_ids).order_by("id").select_for_update(skip_locked=True)
-        )
-        if len(subscriptions) < len(subscription_ids):
-            return UnitResult(claimed_elsewhere=True)
-        lines: dict[int, dict[int, OrderLine]] = defaultdict(dict)
-        for line in await OrderLine.filter(subscription_id__in=subscription_ids).select_related("order"):
-            lines[line.subscription_id][line.id] = line
-        due = [(s, charges) for s in subscriptions if (charges := await _due(s, lines[s.id], as_of))]
-        if not due:
-            return UnitResult()
-        account = await Account.get(id=subscriptions[0].account_id)
-        payers = {
-            coverage: await customer_mail.load_payer(account.id, coverage, account.name)
-            for coverage in {s.coverage for s in subscriptions}
+    (result,) = await bill_units([subscription_ids], as_of, policy)
+    return result
+
+
+async def bill_units(units: list[tuple[int, ...]], as_of: date, policy: BillingPolicy) -> list[UnitResult]:
+    """Claim the units' subscriptions and issue what is due on them, in one
+    transaction: a unit any of whose subscriptions another worker holds is left to
+    it. Every read is one query for the whole chunk (``run_facts``, the payers), the
+    invoices are written in bulk (``issue_invoices``)."""
+    async with in_transaction() as connection:
+        if connection.capabilities.dialect == "postgres":
+            # The run reads back from tables it is filling (invoices, the outbox). A
+            # pooled connection keeps its prepared statements, and PostgreSQL may keep
+            # a generic plan made while a table was nearly empty (a sequential scan)
+            # long after it has grown: then each lookup scans the table and a run's
+            # time grows with the square of its size. Plan with the current sizes.
+            await connection.execute_script("SET LOCAL plan_cache_mode = force_custom_plan")
+        wanted = [subscription_id for unit in units for subscription_id in unit]
+        claimed = {
+            s.id: s for s in await Subscription.filter(id__in=wanted).order_by("id").select_for_update(skip_locked=True)
         }
-        result = UnitResult()
-        parts = []
-        for subscription, charges in due:
-            hold = await _hold(subscription, payers[subscription.coverage])
-            if hold is not None:
-                result.held.append(hold)
-            else:
-                parts.append(InvoicePart(subscription, charges, lines[subscription.id]))
-        if parts:
-            numbered_in = await _numbered_in(parts, payers)
-            payer = payers.get(numbered_in) or await customer_mail.load_payer(account.id, numbered_in, account.name)
-            result.invoice = await issue_invoice(parts, payer, as_of, policy, numbered_in=numbered_in)
-        return result
+        results = [UnitResult(claimed_elsewhere=not all(i in claimed for i in unit)) for unit in units]
+        mine = [[claimed[i] for i in unit] for unit, r in zip(units, results, strict=True) if not r.claimed_elsewhere]
+        facts = await read_chunk_facts([s for subscriptions in mine for s in subscriptions], as_of)
+        due = {s.id: charges for subscriptions in mine for s in subscriptions if (charges := facts.due(s))}
+        owing = [unit for unit in mine if any(s.id in due for s in unit)]
+        payers = await _payers({(s.account_id, s.coverage) for unit in owing for s in unit})
+        homes = await home_coverages([p.profile for p in payers.values() if p.profile is not None])
+        drafted = [
+            (result, await _draft(unit, due, facts.lines, payers, homes, result))
+            for unit, result in zip(mine, (r for r in results if not r.claimed_elsewhere), strict=True)
+            if any(s.id in due for s in unit)
+        ]
+        billed = [(result, draft) for result, draft in drafted if draft is not None]
+        invoices = await issue_invoices([draft for _, draft in billed], as_of, policy)
+        for (result, _), invoice in zip(billed, invoices, strict=True):
+            result.invoice = invoice
+        return results
+
+
+async def _draft(
+    subscriptions: list[Subscription], due: dict[int, list[DueCharge]], lines: Mapping[int, dict[int, OrderLine]],
+    payers: dict[tuple[uuid.UUID, Coverage], Payer], homes: dict[int, Coverage], result: UnitResult,
+) -> InvoiceDraft | None:
+    """The invoice of one unit: its subscriptions with charges due, less those held
+    (added to ``result``, and who can act is told); None if all are held."""
+    parts = []
+    for subscription in subscriptions:
+        if subscription.id not in due:
+            continue
+        hold = await _hold(subscription, payers[(subscription.account_id, subscription.coverage)])
+        if hold is not None:
+            result.held.append(hold)
+        else:
+            parts.append(InvoicePart(subscription, due[subscription.id], lines[subscription.id]))
+    if not parts:
+        return None
+    unit_payers = {s.coverage: payers[(s.account_id, s.coverage)] for s in subscriptions}
+    numbered_in = _numbered_in(parts, unit_payers, homes)
+    payer = unit_payers.get(numbered_in) or await _payer(subscriptions[0].account_id, numbered_in, payers)
+    return InvoiceDraft(tuple(parts), payer, numbered_in)
+
+
+async def _payers(keys: set[tuple[uuid.UUID, Coverage]]) -> dict[tuple[uuid.UUID, Coverage], Payer]:
+    """How each (account, coverage) pays, with the account's name: three queries."""
+    if not keys:
+        return {}
+    ordered = sorted(keys, key=lambda key: (str(key[0]), key[1].value))
+    names = dict(await Account.filter(id__in=list({a for a, _ in ordered})).values_list("id", "name"))
+    return {
+        key: replace(payer, account_name=names[key[0]])
+        for key, payer in zip(ordered, await customer_mail.load_payers(ordered), strict=True)
+    }
+
+
+async def _payer(
+    account_id: uuid.UUID, coverage: Coverage, payers: dict[tuple[uuid.UUID, Coverage], Payer]
+) -> Payer:
+    """The payer of a coverage the unit has no subscription on (a merged invoice
+    numbered in its profile's home coverage)."""
+    found = payers.get((account_id, coverage))
+    if found is None:
+        found = (await _payers({(account_id, coverage)}))[(account_id, coverage)]
+    return found
 
 
 async def _hold(subscription: Subscription, payer: Payer) -> Hold | None:
@@ -222,9 +294,9 @@ async def _hold(subscription: Subscription, payer: Payer) -> Hold | None:
     return Hold(subscription.id, reason) if reason is not None else None
 
 
-async def _numbered_in(parts: list[InvoicePart], payers: dict[Coverage, Payer]) -> Coverage:
+def _numbered_in(parts: list[InvoicePart], payers: dict[Coverage, Payer], homes: dict[int, Coverage]) -> Coverage:
     """The sequence an invoice is numbered in: its coverage, or, for merged coverages,
-    the coverage the shared profile was approved for."""
+    the coverage the shared profile was approved for (``homes``, by profile id)."""
     coverages = {part.subscription.coverage for part in parts}
     profile = payers[next(iter(coverages))].profile
     shared = profile is not None and all(
@@ -232,56 +304,22 @@ async def _numbered_in(parts: list[InvoicePart], payers: dict[Coverage, Payer]) 
     )
     if not shared or profile is None:
         return parts[0].subscription.coverage
-    return await home_coverage(profile)
+    return homes[profile.id]
 
 
-async def home_coverage(profile: InvoiceProfile) -> Coverage:
-    """The coverage a profile belongs to: recorded at approval or unmerge; for older
-    profiles, the coverage of the application that created it (else JP)."""
-    if profile.home_coverage is not None:
-        return profile.home_coverage
-    application = await InvoiceApplication.filter(profile_id=profile.id).first()
-    return application.coverage if application is not None else Coverage.JP
-
-
-async def _due(subscription: Subscription, lines: dict[int, OrderLine], as_of: date) -> list[DueCharge]:
-    """Recurring charges, then the usage of ended months, not yet in the ledger."""
-    ledger = set(
-        await BilledCharge.filter(order_line_id__in=list(lines)).values_list("order_line_id", "kind", "period_start")
-    )
-    term = _term(subscription)
-    recurring = {(line_id, start) for line_id, kind, start in ledger if kind is ChargeKind.RECURRING}
-    charges = due_charges(term, [_facts(line) for line in lines.values()], as_of, recurring)
-    month_start = as_of.replace(day=1)
-    used = monthly_usage(
-        await UsageRecord.filter(order_line_id__in=list(lines), used_on__lt=month_start)
-        .values_list("order_line_id", "used_on", "list_amount")
-    )
-    # bursting and post-term use, each hour at the list price in force at that hour
-    bursts, post_term = await hourly_usage_values(lines, term, datetime.combine(month_start, time(), UTC))
-    usage_lines = [_usage_facts(line) for line in lines.values()]
-    return charges + due_usage_charges(term, usage_lines, used, bursts, as_of, ledger, post_term)
-
-
-def _usage_facts(line: OrderLine) -> UsageLineFacts:
-    return UsageLineFacts(
-        line.id, line.activated_on, line.monthly_amount * line.quantity, line.discount_rate, line.pooled,
-        line.subscribed_units, line.burst_unit_hour_price,
-    )
-
-
-def _term(subscription: Subscription) -> Term:
-    return Term(
-        subscription.term_start, subscription.term_end, subscription.billing_frequency,
-        subscription.coverage.currency,
-    )
-
-
-def _facts(line: OrderLine) -> LineFacts:
-    return LineFacts(
-        line.id, line.order_id, line.order.booked_on, line.activated_on, line.monthly_amount,
-        line.quantity, line.pooled, line.tax_category,
-    )
+async def home_coverages(profiles: list[InvoiceProfile]) -> dict[int, Coverage]:
+    """The coverage each profile belongs to: recorded at approval or unmerge; for older
+    profiles, the coverage of the (first) application that created it, else JP. One
+    query, only when some profile predates the recorded home coverage."""
+    homes = {p.id: p.home_coverage for p in profiles if p.home_coverage is not None}
+    older = sorted({p.id for p in profiles if p.home_coverage is None})
+    found: dict[int, Coverage] = {}
+    if older:
+        for profile_id, coverage in await InvoiceApplication.filter(profile_id__in=older).order_by("-id").values_list(
+            "profile_id", "coverage"
+        ):
+            found[profile_id] = coverage  # the lowest id is written last
+    return {**{profile_id: found.get(profile_id, Coverage.JP) for profile_id in older}, **homes}
 
 
 async def run_billing_as(

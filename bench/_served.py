@@ -1,17 +1,26 @@
-"""``portal serve`` in its own process, on a throw-away SQLite database, for benchmarks that
-must see the server as clients do: over TCP, with its own event loop."""
+"""``portal serve`` in its own process, for benchmarks that must see the server as clients
+do: over TCP, with its own event loop.
+
+By default on a throw-away SQLite database with the demo data. ``database_url`` serves
+another database instead (a PostgreSQL one the benchmark created), ``demo=False`` leaves
+the demo data out, ``prepare`` fills the migrated database before the server starts,
+``env`` adds settings (``PORTAL_*`` or any other variable), and ``cpu`` pins the server to
+one core (``taskset -c``; ignored where ``taskset`` is missing). ``Served.pid`` is the
+server's process id, for reading its CPU time from ``/proc``.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -23,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 class Served:
     url: str
     env: dict[str, str]
+    pid: int = 0
 
     def portal(self, *args: str) -> str:
         """``portal <args>`` against the served database; its standard output."""
@@ -33,37 +43,66 @@ class Served:
         return result.stdout
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def pinned(command: list[str], cpu: int | None) -> list[str]:
+    """``command`` run on core ``cpu`` only (unchanged when ``cpu`` is None or there is no ``taskset``)."""
+    if cpu is None or shutil.which("taskset") is None:
+        return command
+    return ["taskset", "-c", str(cpu), *command]
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], what: str, path: str = "/healthz") -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"{url}{path}", timeout=2)
+            return
+        except httpx.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not start") from None
+            time.sleep(0.2)
+
+
 @contextmanager
-def served(**settings: str) -> Iterator[Served]:
-    """Migrated, with the demo data, serving on a free loopback port; stopped on exit."""
+def served(
+    *,
+    database_url: str | None = None,
+    demo: bool = True,
+    prepare: Callable[[Served], None] | None = None,
+    env: Mapping[str, str] | None = None,
+    cpu: int | None = None,
+    **settings: str,
+) -> Iterator[Served]:
+    """Migrated (with the demo data unless ``demo=False``, then ``prepare``), serving on a
+    free loopback port; stopped on exit."""
     with tempfile.TemporaryDirectory() as tmp:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        env = {
+        port = free_port()
+        environment = {
             **{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")},
-            "PORTAL_DATABASE_URL": f"sqlite://{tmp}/bench.sqlite3",
+            "PORTAL_DATABASE_URL": database_url or f"sqlite://{tmp}/bench.sqlite3",
             "PORTAL_SIGNING_KEY_FILE": f"{tmp}/key.json",
             "PORTAL_MAIL_DIR": f"{tmp}/mail",
             "PORTAL_LOG_LEVEL": "WARNING",
             **settings,
+            **(env or {}),
         }
-        server = Served(f"http://127.0.0.1:{port}", env)
+        server = Served(f"http://127.0.0.1:{port}", environment)
         server.portal("migrate")
-        server.portal("demo")
-        process = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)], env=env, cwd=REPO,
+        if demo:
+            server.portal("demo")
+        if prepare is not None:
+            prepare(server)
+        command = pinned([sys.executable, "-m", "api.cli", "serve", "--port", str(port)], cpu)
+        process = subprocess.Popen(command, env=environment, cwd=REPO,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    httpx.get(f"{server.url}/healthz", timeout=2)
-                    break
-                except httpx.TransportError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("portal serve did not start") from None
-                    time.sleep(0.2)
-            yield server
+            wait_until_up(server.url, process, "portal serve")
+            yield replace(server, pid=process.pid)
         finally:
             process.terminate()
             process.wait(timeout=15)

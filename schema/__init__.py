@@ -11,6 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.document_cache import DocumentCache
+from schema.execution import PortalExecutionContext, plain_leaf_fields
 from schema.extensions import protections
 from schema.limits import DEFAULT_MAX_COST
 from schema.root import MUTATION_ROOT, Query
@@ -45,12 +46,15 @@ def build_schema(
     the default budget; the HTTP endpoint sets each request's own
     (``schema.limits.current_policy``)."""
     cache = DocumentCache()
+    execution_context = type("PortalExecutionContext", (PortalExecutionContext,), {})
     schema = PortalSchema(
         query=Query,
         mutation=MUTATION_ROOT,
         types=[AccountNode],
         extensions=protections(max_depth, max_aliases, max_tokens, max_cost, cache),
         config=StrawberryConfig(disable_field_suggestions=not field_suggestions, scalar_map=SCALARS),
+        execution_context_class=execution_context,
     )
+    execution_context.plain_fields = plain_leaf_fields(schema._schema)
     schema.document_cache = cache
     return schema

@@ -15,10 +15,12 @@ import hashlib
 import hmac
 import secrets
 import time
+from typing import Any
 
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.oauth.keys import SigningKey
 from api.settings import Settings
@@ -38,15 +40,39 @@ def session_secret(settings: Settings, key: SigningKey) -> str:
     return hmac.new(pem, _LABEL, hashlib.sha256).hexdigest()
 
 
+SESSION_PATHS = ("/signin", "/signout", "/oauth/authorize")
+"""The routes that read or write the session (``/signin`` with ``/signin/style.css``):
+only these go through ``SessionMiddleware``; no other route has a session."""
+
+
 def session_middleware(settings: Settings, key: SigningKey) -> Middleware:
     return Middleware(
-        SessionMiddleware,
+        SessionOnPaths,
+        paths=SESSION_PATHS,
         secret_key=session_secret(settings, key),
         session_cookie=SESSION_COOKIE,
         max_age=settings.session_ttl_seconds,
         same_site="lax",
         https_only=settings.is_production,
     )
+
+
+class SessionOnPaths:
+    """``SessionMiddleware`` (with ``options``) on the routes at or under ``paths``;
+    every other request skips it (reading the cookie and wrapping ``send`` on each
+    GraphQL request cost time for nothing)."""
+
+    def __init__(self, app: ASGIApp, *, paths: tuple[str, ...], **options: Any) -> None:
+        self.app = app
+        self.with_session = SessionMiddleware(app, **options)
+        self.paths = paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] in ("http", "websocket") else ""
+        if any(path == prefix or path.startswith(prefix + "/") for prefix in self.paths):
+            await self.with_session(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def csrf_token(request: Request) -> str:

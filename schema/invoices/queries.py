@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry import relay
+from strawberry.types.nodes import SelectedField
 
 from billing.invoicing.invoices import find_invoice, invoices_query
 from schema.context import Info
@@ -35,6 +38,35 @@ class InvoiceQueries:
             info.context.caller, account_id=account_of(account_id), coverage=coverage, status=status,
             today=info.context.clock.today(),
         )
-        return await keyset_connection(
+        connection = await keyset_connection(
             query, order_by=("-issue_date", "-id"), first=first, after=after, to_node=InvoiceNode.from_model
         )
+        nodes = [edge.node for edge in connection.edges]
+        if nodes and _selects_groups(info.selected_fields):
+            # The same two batched statements the loaders would send field by field,
+            # sent once for the page so the group fields resolve without awaiting.
+            ids = [node.model.id for node in nodes]
+            lines = await info.context.loaders.invoice_lines.load_many(ids)
+            taxes = await info.context.loaders.invoice_taxes.load_many(ids)
+            for node, node_lines, node_taxes in zip(nodes, lines, taxes, strict=True):
+                node.show(node_lines, node_taxes)
+        return connection
+
+
+_GROUP_FIELDS = frozenset({"groups", "totals", "coverages", "lines", "taxes"})
+
+
+def _selects_groups(selections: list[Any], depth: int = 0) -> bool:
+    """Whether the selection reads an invoice field built from its lines and taxes
+    (``edges { node { lines … } }``, through fragments too)."""
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            wanted = ("invoices", "edges", "node")
+            if depth < len(wanted):
+                if selection.name == wanted[depth] and _selects_groups(selection.selections, depth + 1):
+                    return True
+            elif selection.name in _GROUP_FIELDS:
+                return True
+        elif _selects_groups(selection.selections, depth):
+            return True
+    return False

@@ -3,7 +3,7 @@ snapshot and issuer, and the report of a billing run."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -184,29 +184,44 @@ class InvoiceNode(relay.Node):
         lines = await info.context.loaders.invoice_lines.load(self.model.id)
         taxes = await info.context.loaders.invoice_taxes.load(self.model.id)
         if self.shown_groups is None:
-            groups = invoice_groups(self.model, lines, taxes)
-            self.shown_groups = [InvoiceCoverageGroup.from_domain(group) for group in groups]
-        return self.shown_groups
+            self.show(lines, taxes)
+        return self.shown_groups  # type: ignore[return-value]
+
+    def show(self, lines: list[InvoiceLine], taxes: list[InvoiceTax]) -> None:
+        """Build the groups as shown from the invoice's lines and taxes."""
+        self.shown_groups = [InvoiceCoverageGroup.from_domain(group) for group in invoice_groups(self.model, lines, taxes)]
+
+    def _from_groups(self, info: Info, pick: Callable[[list[InvoiceCoverageGroup]], list[Any]]) -> Any:
+        """``pick`` of the groups: at once when the page loaded them with its rows
+        (``InvoiceQueries.invoices``), else after the loaders (an awaitable, which
+        graphql-core awaits). A plain value spares graphql-core an async field."""
+        if self.shown_groups is not None:
+            return pick(self.shown_groups)
+
+        async def later() -> list[Any]:
+            return pick(await self._groups(info))
+
+        return later()
 
     @strawberry.field(description="The lines and amounts of each coverage billed, the numbering coverage first.")
-    async def groups(self, info: Info) -> list[InvoiceCoverageGroup]:
-        return await self._groups(info)
+    def groups(self, info: Info) -> list[InvoiceCoverageGroup]:
+        return self._from_groups(info, _all_groups)  # type: ignore[no-any-return]
 
     @strawberry.field(description="The total of each currency (one, or two on an invoice of merged coverages).")
-    async def totals(self, info: Info) -> list[MoneyType]:
-        return [group.total for group in await self._groups(info)]
+    def totals(self, info: Info) -> list[MoneyType]:
+        return self._from_groups(info, _totals)  # type: ignore[no-any-return]
 
     @strawberry.field(description="The coverages billed: one, or both on an invoice of merged coverages.")
-    async def coverages(self, info: Info) -> list[Coverage]:
-        return [group.coverage for group in await self._groups(info)]
+    def coverages(self, info: Info) -> list[Coverage]:
+        return self._from_groups(info, _coverages)  # type: ignore[no-any-return]
 
     @strawberry.field(description="All lines, in order (grouped by coverage).")
-    async def lines(self, info: Info) -> list[InvoiceLineType]:
-        return [line for group in await self._groups(info) for line in group.lines]
+    def lines(self, info: Info) -> list[InvoiceLineType]:
+        return self._from_groups(info, _lines)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Tax per rate and coverage (JP); empty where untaxed.")
-    async def taxes(self, info: Info) -> list[InvoiceTaxType]:
-        return [tax for group in await self._groups(info) for tax in group.taxes]
+    def taxes(self, info: Info) -> list[InvoiceTaxType]:
+        return self._from_groups(info, _taxes)  # type: ignore[no-any-return]
 
     @strawberry.field(description="How the issue email went; null when there was no billing address.")
     async def notification(self, info: Info) -> EmailNotification | None:
@@ -220,6 +235,26 @@ class InvoiceNode(relay.Node):
         """Only the caller's own invoices resolve (any for staff)."""
         caller = info.context.caller
         return await resolve_int_nodes(node_ids, lambda keys: invoices_by_id(caller, keys), cls.from_model)
+
+
+def _all_groups(groups: list[InvoiceCoverageGroup]) -> list[InvoiceCoverageGroup]:
+    return groups
+
+
+def _totals(groups: list[InvoiceCoverageGroup]) -> list[MoneyType]:
+    return [group.total for group in groups]
+
+
+def _coverages(groups: list[InvoiceCoverageGroup]) -> list[Coverage]:
+    return [group.coverage for group in groups]
+
+
+def _lines(groups: list[InvoiceCoverageGroup]) -> list[InvoiceLineType]:
+    return [line for group in groups for line in group.lines]
+
+
+def _taxes(groups: list[InvoiceCoverageGroup]) -> list[InvoiceTaxType]:
+    return [tax for group in groups for tax in group.taxes]
 
 
 @strawberry.type(description="A subscription with charges due that a billing run did not invoice, and why.")

@@ -34,12 +34,12 @@ import time
 import uuid
 from datetime import date
 from decimal import Decimal
-from urllib.parse import urlsplit, urlunsplit
 
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext
 
 from bench import Measurement
+from bench._postgres import throwaway_database
 from billing.invoicing.run import run_billing
 from billing.payment_settings.gateway import TestGateway
 from billing.policy import BillingPolicy
@@ -61,7 +61,6 @@ BEFORE_PG = {1_000: 96.7, 10_000: 101.8}
 invoice), same machine, shared with other engineers' test runs."""
 ACCOUNTS = 100
 DAY = date(2026, 4, 1)
-PG_URL = os.environ.get("PORTAL_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 
 async def seed(count: int) -> None:
@@ -110,27 +109,9 @@ async def measure(url: str, count: int, *, generate: bool, runs: int = 1) -> flo
     return elapsed
 
 
-def _pg_dsn(url: str, name: str | None = None) -> tuple[str, str]:
-    parts = urlsplit(url)
-    path = f"/{name}" if name else parts.path
-    return urlunsplit(("postgresql", parts.netloc, path, parts.query, "")), urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
-
-
 async def _pg_case(count: int, runs: int = 1) -> float | None:
-    import asyncpg
-
-    admin_dsn, _ = _pg_dsn(PG_URL)
-    name = f"portal_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        conn = await asyncpg.connect(admin_dsn, timeout=3)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
-        return None
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        return await measure(_pg_dsn(PG_URL, name)[1], count, generate=True, runs=runs)
-    finally:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
+    async with throwaway_database() as url:
+        return None if url is None else await measure(url, count, generate=True, runs=runs)
 
 
 async def _sqlite_case(count: int) -> float:

@@ -29,19 +29,19 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
 
 from bench import Measurement
+from bench._postgres import admin, dsn, new_name, tortoise_url, unreachable
 from bench._served import REPO, Served, free_port, pinned, served, wait_until_up
 from bench.raw_endpoint import ONE_INVOICE, PAGE_ALL, PAGE_FEW, VIEWER
 
@@ -49,7 +49,6 @@ ROUND_SECONDS = float(os.environ.get("BENCH_ROUND_SECONDS", "3"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 WARMUP_SECONDS = min(0.5, ROUND_SECONDS / 4)
-PG_URL = os.environ.get("PORTAL_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 SERVER_CPU, CLIENT_CPU = 0, 1
 OWNER = "bench-owner"
 SCOPES = "billing:read invoices:read"
@@ -74,11 +73,6 @@ def workloads(number: str) -> list[Workload]:
 
 
 # The data: one account, 12 subscriptions of 3 to 5 lines billed monthly for 12 months.
-
-def _dsn(url: str, name: str | None = None, scheme: str = "postgresql") -> str:
-    parts = urlsplit(url)
-    return urlunsplit((scheme, parts.netloc, f"/{name}" if name else parts.path, parts.query, ""))
-
 
 async def seed(database_url: str) -> None:
     """Book, activate and bill through the use cases (rows written directly only for the
@@ -151,25 +145,15 @@ async def seed(database_url: str) -> None:
 @contextmanager
 def database() -> Iterator[str | None]:
     """A throw-away PostgreSQL database (its Tortoise URL), dropped on exit; None without PostgreSQL."""
-    import asyncpg
-
-    name = f"portal_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-
-    async def admin(statement: str) -> None:
-        conn = await asyncpg.connect(_dsn(PG_URL), timeout=3)
-        try:
-            await conn.execute(statement)
-        finally:
-            await conn.close()
-
+    name = new_name()
     try:
         asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
-        print(f"bench.graphql: no PostgreSQL at {_dsn(PG_URL)} ({exc}): skipped", file=sys.stderr)
+    except unreachable() as exc:
+        print(f"bench.graphql: no PostgreSQL at {dsn()} ({exc}): skipped", file=sys.stderr)
         yield None
         return
     try:
-        yield _dsn(PG_URL, name, scheme=urlsplit(PG_URL).scheme)
+        yield tortoise_url(name)
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -179,7 +163,7 @@ def raw_endpoint(database_url: str, service: Served) -> Iterator[Served]:
     port = free_port()
     env = {
         **os.environ,
-        "BENCH_RAW_DSN": _dsn(database_url),
+        "BENCH_RAW_DSN": dsn(urlsplit(database_url).path.lstrip("/")),
         "BENCH_RAW_JWKS": httpx.get(f"{service.url}/oauth/jwks").text,
         "BENCH_RAW_ISSUER": service.env.get("PORTAL_ISSUER", "http://127.0.0.1:8000"),
         "BENCH_RAW_AUDIENCE": service.env.get("PORTAL_AUDIENCE", "billing-portal"),

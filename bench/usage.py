@@ -30,7 +30,7 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext
 
 from bench import Measurement
-from bench.billing import PG_URL, _pg_dsn
+from bench._postgres import throwaway_database
 from billing.access.caller import Caller
 from billing.invoicing.usage_batch import MAX_BATCH, Disposition, UsageInput, record_usage_batch
 from billing.invoicing.usage_records import record_usage
@@ -119,20 +119,8 @@ async def measure(url: str) -> dict[str, float]:
 
 
 async def _pg_rates() -> dict[str, float] | None:
-    import asyncpg
-
-    admin_dsn, _ = _pg_dsn(PG_URL)
-    name = f"portal_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        conn = await asyncpg.connect(admin_dsn, timeout=3)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
-        return None
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        return await measure(_pg_dsn(PG_URL, name)[1])
-    finally:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
+    async with throwaway_database() as url:
+        return None if url is None else await measure(url)
 
 
 def _group(backend: str, rates: dict[str, float]) -> list[Measurement]:

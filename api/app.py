@@ -24,6 +24,7 @@ from api.signin.session import session_middleware
 from api.web.routes import web_routes
 from models.config import ensure_sqlite_directory, tortoise_config
 from schema import build_schema
+from schema.trusted import TrustedDocuments
 
 
 def create_app(services: Services, *, manage_database: bool = True) -> Starlette:
@@ -38,6 +39,8 @@ def create_app(services: Services, *, manage_database: bool = True) -> Starlette
         max_aliases=settings.graphql_max_aliases,
         max_tokens=settings.graphql_max_tokens,
         field_suggestions=not settings.is_production,
+        trusted=TrustedDocuments.load(settings.trusted_documents_dir),
+        compiled_plans=settings.graphql_compiled_plans,
     )
     graphql = GraphQLEndpoint(schema, services.validator, graphiql=not settings.is_production)
 
@@ -89,6 +92,7 @@ def create_app(services: Services, *, manage_database: bool = True) -> Starlette
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.services = services
+    app.state.schema = schema
     return app
 
 

@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="create demo data (safe to run again)").set_defaults(handler=cmd_demo)
     sub.add_parser("schema", help="write the GraphQL SDL to schema.graphql").set_defaults(handler=cmd_schema)
+    sub.add_parser(
+        "documents", help="check the trusted documents and list them, one JSON object per line (id, file, operations)"
+    ).set_defaults(handler=cmd_documents)
 
     accounts = sub.add_parser("accounts", help="manage accounts").add_subparsers(dest="action", required=True)
     create = accounts.add_parser("create", help="create an account with its owner; prints the account id")
@@ -187,6 +190,26 @@ def cmd_schema(settings: Settings, args: argparse.Namespace) -> None:
 
     SCHEMA_FILE.write_text(build_schema().as_str() + "\n")
     print(f"wrote {SCHEMA_FILE}", file=sys.stderr)
+
+
+def cmd_documents(settings: Settings, args: argparse.Namespace) -> None:
+    """The ids clients send as ``documentId``; building the schema checks every
+    document against it first (a broken one fails, naming its file)."""
+    from graphql import OperationDefinitionNode, parse
+
+    from schema import build_schema
+    from schema.trusted import TrustedDocuments
+
+    trusted = TrustedDocuments.load(settings.trusted_documents_dir)
+    schema = build_schema(trusted=trusted, compiled_plans=settings.graphql_compiled_plans)
+    compiled = {entry[1].name for entry in schema.execution_context_class.compiled.values()}
+    for document in trusted.documents:
+        operations = [
+            {"name": node.name.value if node.name else None, "type": node.operation.value,
+             "compiled": node.name is not None and node.name.value in compiled}
+            for node in parse(document.text).definitions if isinstance(node, OperationDefinitionNode)
+        ]
+        print(json.dumps({"id": document.id, "file": document.source, "operations": operations}))
 
 
 def cmd_accounts_create(settings: Settings, args: argparse.Namespace) -> None:

@@ -48,6 +48,7 @@ from schema.ids import parse_account_id
 from schema.introspection import may_introspect
 from schema.limits import RequestPolicy, current_policy
 from schema.request_id import current_request_id
+from schema.trusted import ID_PREFIX
 
 logger = logging.getLogger("portal.auth")
 graphql_logger = logging.getLogger("portal.graphql")
@@ -71,7 +72,7 @@ class PortalGraphQL(GraphQL):
             response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as exc:
             graphql_logger.info("refused request: %s %s", exc.status_code, exc.reason)
-            response = bad_request(exc.reason, exc.status_code)
+            response = bad_request(exc.reason, exc.status_code, getattr(exc, "code", GraphQLErrorCode.BAD_REQUEST))
         await response(scope, receive, send)
 
     def encode_json(self, data: object) -> bytes:
@@ -95,7 +96,30 @@ class PortalGraphQL(GraphQL):
             raise HTTPException(400, f"The request body is nested deeper than {MAX_JSON_DEPTH} levels.")
         if not isinstance(value, (dict, list)):
             raise HTTPException(400, "The request body must be a JSON object with a `query`.")
+        if isinstance(value, dict):
+            self._trusted_text(value)
         return value
+
+    def _trusted_text(self, body: dict[str, Any]) -> None:
+        """A request naming a trusted document by id (``documentId``, or Apollo's
+        ``extensions.persistedQuery.sha256Hash``) gets its text as ``query``."""
+        document_id = body.get("documentId")
+        extensions = body.get("extensions")
+        persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
+        if document_id is None and isinstance(persisted, dict):
+            sha256 = persisted.get("sha256Hash")
+            document_id = f"{ID_PREFIX}{sha256}" if isinstance(sha256, str) else sha256
+        if document_id is None:
+            return
+        if not isinstance(document_id, str):
+            raise HTTPException(400, "`documentId` must be a string such as `sha256:<hex digest of the document>`.")
+        trusted = self.schema.trusted_documents.by_id(document_id.lower())  # type: ignore[attr-defined]
+        if trusted is None:
+            raise UnknownDocument(document_id)
+        query = body.get("query")
+        if query is not None and query != trusted.text:
+            raise HTTPException(400, "`query` and `documentId` name different documents: send one of them.")
+        body["query"] = trusted.text
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         services = request.app.state.services
@@ -245,12 +269,23 @@ def _no_operation(cause: Exception) -> ExecutionResult:
     return _failed(error)
 
 
-def bad_request(reason: str, status_code: int = 400) -> JSONResponse:
+def bad_request(
+    reason: str, status_code: int = 400, code: GraphQLErrorCode = GraphQLErrorCode.BAD_REQUEST
+) -> JSONResponse:
     """The answer to an HTTP request that is not a GraphQL request at all."""
-    return JSONResponse(
-        {"errors": [{"message": reason, "extensions": {"code": GraphQLErrorCode.BAD_REQUEST.value}}]},
-        status_code=status_code,
-    )
+    return JSONResponse({"errors": [{"message": reason, "extensions": {"code": code.value}}]}, status_code=status_code)
+
+
+class UnknownDocument(HTTPException):
+    """A ``documentId`` that is not one of the server's trusted documents."""
+
+    code = GraphQLErrorCode.PERSISTED_DOCUMENT_NOT_FOUND
+
+    def __init__(self, document_id: str) -> None:
+        shown = document_id if len(document_id) <= 80 else document_id[:77] + "..."
+        super().__init__(
+            400, f"No trusted document has the id {shown!r}: send the document's text as `query`, or a known id."
+        )
 
 
 def json_depth(value: object) -> int:

@@ -69,6 +69,8 @@ class Settings:
     graphql_max_tokens: int = 2_000
     graphql_max_cost: int = 10_000
     graphql_timeout_seconds: float = 5.0
+    graphql_compiled_plans: bool = True
+    trusted_documents_dir: Path | None = None
     introspection_clients: tuple[str, ...] = ()
     log_level: str = "INFO"
     smtp_url: str | None = None
@@ -152,6 +154,8 @@ class Settings:
             graphql_timeout_seconds=reader.seconds(
                 "PORTAL_GRAPHQL_TIMEOUT_SECONDS", cls.graphql_timeout_seconds, 0.1, 300
             ),
+            graphql_compiled_plans=reader.choice("PORTAL_GRAPHQL_COMPILED_PLANS", "on", ("on", "off")) == "on",
+            trusted_documents_dir=reader.directory("PORTAL_TRUSTED_DOCUMENTS_DIR"),
             introspection_clients=tuple(
                 c.strip() for c in reader.text("PORTAL_INTROSPECTION_CLIENTS", "").split(",") if c.strip()
             ),
@@ -202,6 +206,15 @@ class _Reader:
 
     def text(self, name: str, default: str) -> str:
         return self._raw(name) or default
+
+    def directory(self, name: str) -> Path | None:
+        raw = self._raw(name)
+        if raw is None:
+            return None
+        path = Path(raw.strip())
+        if not path.is_dir():
+            raise SettingsError(name, f"{raw.strip()!r} is not a directory")
+        return path
 
     def day(self, name: str) -> date | None:
         """A date ``YYYY-MM-DD`` (unset or empty: None)."""

@@ -15,6 +15,7 @@ from schema.execution import PortalExecutionContext, plain_leaf_fields
 from schema.extensions import protections
 from schema.limits import DEFAULT_MAX_COST
 from schema.root import MUTATION_ROOT, Query
+from schema.trusted import TrustedDocuments, register
 from schema.types.account import AccountNode
 from schema.types.scalars import SCALARS
 
@@ -24,6 +25,8 @@ logger = logging.getLogger("portal.graphql")
 class PortalSchema(strawberry.Schema):
     document_cache: DocumentCache
     """Parsed, analysed and validated documents of this schema (``schema.limits``)."""
+    trusted_documents: TrustedDocuments
+    """The documents sent by id or known by text (``schema.trusted``)."""
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Client mistakes (validation, limits, permissions) are logged briefly at INFO;
@@ -40,11 +43,15 @@ def build_schema(
     max_tokens: int = 2_000,
     max_cost: int = DEFAULT_MAX_COST,
     field_suggestions: bool = False,
+    trusted: TrustedDocuments | None = None,
+    compiled_plans: bool = True,
 ) -> PortalSchema:
     """The schema with its protections, built once per set of limits (Strawberry
     applies field extensions to the type classes as it builds). ``max_cost`` is
     the default budget; the HTTP endpoint sets each request's own
-    (``schema.limits.current_policy``)."""
+    (``schema.limits.current_policy``). ``trusted`` are the trusted documents
+    (default: the repository's), run on compiled plans unless ``compiled_plans``
+    is false (``schema.trusted``)."""
     cache = DocumentCache()
     execution_context = type("PortalExecutionContext", (PortalExecutionContext,), {})
     schema = PortalSchema(
@@ -57,4 +64,5 @@ def build_schema(
     )
     execution_context.plain_fields = plain_leaf_fields(schema._schema)
     schema.document_cache = cache
+    register(schema, trusted if trusted is not None else TrustedDocuments.load(), compiled=compiled_plans)
     return schema

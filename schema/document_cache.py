@@ -6,6 +6,9 @@ bounded LRU: at most ``max_entries`` documents and ``max_chars`` characters of
 query text in all (a parsed document takes about 80 bytes per character, so the
 default bound keeps it near 40 MB however many distinct documents arrive).
 
+Trusted documents (``schema.trusted``) are pinned: found by their text whatever the
+token limit, never evicted, validated at start.
+
 Only what does not depend on the request is kept: the limits that depend on
 variables (the cost) and on the caller (introspection) are checked again on
 every request, against the cached analysis.
@@ -49,11 +52,16 @@ class DocumentCache:
         self.stats = CacheStats()
         self._entries: OrderedDict[tuple[str, int | None], CachedDocument] = OrderedDict()
         self._chars = 0
+        self._pinned: dict[str, CachedDocument] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def get(self, query: str, max_tokens: int | None) -> CachedDocument | None:
+        pinned = self._pinned.get(query)
+        if pinned is not None:
+            self.stats.hits += 1
+            return pinned
         entry = self._entries.get((query, max_tokens))
         if entry is not None:
             self._entries.move_to_end((query, max_tokens))
@@ -78,10 +86,17 @@ class DocumentCache:
             self._chars -= len(evicted.query)
         return entry
 
+    def pin(self, query: str, document: DocumentNode, analysis: DocumentAnalysis) -> CachedDocument:
+        """Keep a trusted document for good, already validated (without errors)."""
+        entry = CachedDocument(query, document, analysis, validation_errors=())
+        self._pinned[query] = entry
+        return entry
+
     def record_validation(self, entry: CachedDocument, errors: list[GraphQLError] | None) -> None:
         self.stats.validated += 1
         entry.validation_errors = tuple(errors or ())
 
     def clear(self) -> None:
+        """Forget the documents met (pinned documents stay)."""
         self._entries.clear()
         self._chars = 0

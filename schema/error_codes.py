@@ -17,6 +17,7 @@ from graphql import GraphQLError
 class GraphQLErrorCode(Enum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     BAD_REQUEST = "BAD_REQUEST"
+    PERSISTED_DOCUMENT_NOT_FOUND = "PERSISTED_DOCUMENT_NOT_FOUND"
     FORBIDDEN = "FORBIDDEN"
     ACCOUNT_NOT_CHOSEN = "ACCOUNT_NOT_CHOSEN"
     BAD_USER_INPUT = "BAD_USER_INPUT"
@@ -38,6 +39,10 @@ _DESCRIPTIONS: dict[GraphQLErrorCode, str] = {
     GraphQLErrorCode.BAD_REQUEST: (
         "The HTTP request is not a GraphQL request (HTTP 400): the body is not JSON, not an object, nested too"
         " deep, or its `query`, `variables` or `extensions` have the wrong type; or it is a batch (a JSON array)."
+    ),
+    GraphQLErrorCode.PERSISTED_DOCUMENT_NOT_FOUND: (
+        "The request names a document by `documentId` (or `extensions.persistedQuery.sha256Hash`) that is not one of"
+        " the server's trusted documents (HTTP 400): send the text as `query`, or an id `portal documents` lists."
     ),
     GraphQLErrorCode.FORBIDDEN: "The caller lacks the scope, or the role, that the field or mutation needs.",
     GraphQLErrorCode.ACCOUNT_NOT_CHOSEN: (

@@ -13,6 +13,7 @@ again and reports it exactly as before: answers and errors are unchanged.
 
 from __future__ import annotations
 
+import logging
 from types import GeneratorType
 from typing import Any
 
@@ -27,6 +28,10 @@ from graphql import (
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+from schema.compiled.runner import PlanRun
+
+logger = logging.getLogger("portal.graphql")
 
 PlainField = tuple[str, GraphQLLeafType, bool]
 """A plain leaf field: the Python attribute, the leaf type, whether it is non-null."""
@@ -70,6 +75,10 @@ def plain_leaf_fields(schema: GraphQLSchema) -> dict[str, dict[str, PlainField]]
 class PortalExecutionContext(StrawberryGraphQLCoreExecutionContext):
     plain_fields: dict[str, dict[str, PlainField]] = {}
     """Set on a subclass per schema (``schema.build_schema``)."""
+    compiled: dict[int, Any] = {}
+    """The plans of trusted query operations, by ``id`` of the operation's node (kept
+    alive by the trusted documents): ``(operation, OperationPlans)``. Set on the
+    subclass per schema (``schema.trusted``); empty when plans are turned off."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -78,6 +87,32 @@ class PortalExecutionContext(StrawberryGraphQLCoreExecutionContext):
         manager = self.middleware_manager
         if manager is not None and not manager.middlewares:
             self.middleware_manager = None
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        """A trusted query operation runs its compiled plan (``schema.compiled``);
+        anything else, and anything the plan hands back, runs on graphql-core."""
+        entry = self.compiled.get(id(self.operation)) if self.compiled else None
+        if entry is None or entry[0] is not self.operation or self.abort_signal is not None:
+            return super().execute_operation(serially)
+        if self.middleware_manager is not None:
+            return super().execute_operation(serially)
+        plan = entry[1].for_variables(self, self.plain_fields)
+        if plan is None:
+            return super().execute_operation(serially)
+        return self._run_plan(entry[1], plan, serially)
+
+    async def _run_plan(self, plans: Any, plan: Any, serially: bool | None) -> Any:
+        run = PlanRun(self, plans, self.plain_fields)
+        try:
+            data = await run.finish(run.start(plan))
+        except Exception as exc:  # noqa: BLE001 - Fallback or a resolver's error: graphql-core answers
+            run.discard()
+            plans.fallbacks += 1
+            logger.debug("plan of %s handed to graphql-core: %s", plans.name, exc)
+            result = super().execute_operation(serially)
+            return await result if self.is_awaitable(result) else result
+        plans.runs += 1
+        return self.finish(self.build_response(data))
 
     def _plain_value(self, plain: PlainField, source: Any) -> Any:
         """The completed value of a plain leaf field, or ``_SLOW``."""

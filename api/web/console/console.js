@@ -16,30 +16,33 @@ const auth = new Auth({
   storageKey: "portal-console",
 });
 
-const VIEWER = `query Viewer { viewer { subject memberships { role account { id name } } } }`;
+// The operations, exactly as the server's trusted documents (schema/trusted/*.graphql): the server
+// knows them by their text and runs the queries on compiled plans.
+const VIEWER = `query Viewer { viewer { subject memberships { role account { id name } } } }
+`;
 
-const ACCOUNT = `
-  query Account {
-    jp: paymentSettings(coverage: JP) { ...Settings }
-    global: paymentSettings(coverage: GLOBAL) { ...Settings }
-    invoices(first: 10) {
-      edges { node { id number issueDate status total { amount currency } totals { amount currency } } }
-    }
+const ACCOUNT = `query Account {
+  jp: paymentSettings(coverage: JP) { ...Settings }
+  global: paymentSettings(coverage: GLOBAL) { ...Settings }
+  invoices(first: 10) {
+    edges { node { id number issueDate status total { amount currency } totals { amount currency } } }
   }
-  fragment Settings on PaymentSettings {
-    coverage
-    paymentMethod
-    creditCard { brand last4 receiptEmail }
-    invoiceProfile { id version billingEmail coverages }
-  }`;
+}
+fragment Settings on PaymentSettings {
+  coverage
+  paymentMethod
+  creditCard { brand last4 receiptEmail }
+  invoiceProfile { id version billingEmail coverages }
+}
+`;
 
-const UPDATE_BILLING_EMAIL = `
-  mutation UpdateBillingEmail($input: UpdateInvoiceProfileInput!) {
-    updateInvoiceProfile(input: $input) {
-      invoiceProfile { id version billingEmail }
-      errors { code field message }
-    }
-  }`;
+const UPDATE_BILLING_EMAIL = `mutation UpdateBillingEmail($input: UpdateInvoiceProfileInput!) {
+  updateInvoiceProfile(input: $input) {
+    invoiceProfile { id version billingEmail }
+    errors { code field message }
+  }
+}
+`;
 
 const $ = (id) => document.getElementById(id);
 const versions = {}; // coverage -> the invoice profile version shown, sent as expectedVersion

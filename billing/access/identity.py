@@ -18,11 +18,9 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tortoise.expressions import Subquery
-
 from billing.access.caller import ACCOUNT_READ_SCOPES, ALL_SCOPES, SCOPE_ADMIN, Caller
 from billing.access.rules import may_read
-from models.accounts import Member, Role
+from models.accounts import Member, member_lookup
 from models.oauth import IssuedToken, OAuthClient
 
 
@@ -81,17 +79,8 @@ async def _member(
     subject: str, scopes: frozenset[str], client_id: str, account_hint: uuid.UUID | None, unrevoked_jti: str | None,
     is_revoked: RevocationCheck,
 ) -> Caller:
-    query = Member.filter(subject=subject)
-    if account_hint is not None:
-        query = query.filter(account_id=account_hint)
-    if unrevoked_jti is None:
-        members = [(m.account_id, m.role, True) for m in await query.limit(2)]
-    else:
-        live = Subquery(IssuedToken.filter(jti=unrevoked_jti, revoked_at=None).values("jti"))
-        members = [
-            (row["account_id"], Role(row["role"]), row["live"] is not None)
-            for row in await query.annotate(live=live).limit(2).values("account_id", "role", "live")
-        ]
+    members = await member_lookup(subject, account_hint, unrevoked_jti)
+    if unrevoked_jti is not None:
         if not members:  # no member: the revocation check first, as if it had run alone
             await require_unrevoked(unrevoked_jti, is_revoked)
         elif not members[0][2]:

@@ -43,7 +43,15 @@ import orjson
 from bench import Measurement
 from bench._postgres import admin, dsn, new_name, tortoise_url, unreachable
 from bench._served import REPO, Served, free_port, pinned, served, wait_until_up
-from bench.raw_endpoint import ONE_INVOICE, PAGE_ALL, PAGE_FEW, VIEWER
+from bench.raw_endpoint import (
+    ONE_INVOICE,
+    PAGE_ALL,
+    PAGE_FEW,
+    TRUSTED_INVOICE,
+    TRUSTED_PAGE_ALL,
+    TRUSTED_PAGE_FEW,
+    VIEWER,
+)
 
 ROUND_SECONDS = float(os.environ.get("BENCH_ROUND_SECONDS", "3"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -63,12 +71,21 @@ class Workload:
     variables: dict[str, Any]
 
 
+TRUSTED = ", trusted (compiled plan)"
+"""Suffix of the workloads sending the service's trusted document (``schema/trusted/``),
+which it runs on a compiled plan; the others send an ad hoc document with the same
+selections, which it runs on graphql-core."""
+
+
 def workloads(number: str) -> list[Workload]:
     return [
         Workload("{ viewer { subject } }", VIEWER, {}),
         Workload("one invoice by number, all fields", ONE_INVOICE, {"number": number}),
+        Workload(f"one invoice by number, all fields{TRUSTED}", TRUSTED_INVOICE, {"number": number}),
         *(Workload(f"page of {n}, all fields", PAGE_ALL, {"first": n}) for n in (10, 50, 100)),
+        *(Workload(f"page of {n}, all fields{TRUSTED}", TRUSTED_PAGE_ALL, {"first": n}) for n in (10, 50, 100)),
         *(Workload(f"page of {n}, few fields (number, status, total)", PAGE_FEW, {"first": n}) for n in (10, 50, 100)),
+        *(Workload(f"page of {n}, few fields{TRUSTED}", TRUSTED_PAGE_FEW, {"first": n}) for n in (10, 50, 100)),
     ]
 
 
@@ -357,13 +374,14 @@ def measurements(results: dict[tuple[str, str], list[Round]], fields: dict[str, 
                 label = "raw endpoint" if name == "raw" else "portal serve"
                 out.append(Measurement(group, f"{label} (min-max {spread(values, digits)})",
                                        statistics.median(values), unit, baseline=name == "raw"))
-    small, large = "page of 10, all fields", "page of 100, all fields"
-    group = f"graphql server CPU per resolved field (slope, {fields[small]:,} to {fields[large]:,} fields)"
-    for name in ("raw", "service"):
-        cpu = {w: statistics.median(r.cpu_us_per_request for r in results[w, name]) for w in (small, large)}
-        slope = (cpu[large] - cpu[small]) / (fields[large] - fields[small])
-        label = "raw endpoint" if name == "raw" else "portal serve"
-        out.append(Measurement(group, f"{label} ({slope:.2f} µs)", slope, "µs/field", baseline=name == "raw"))
+    for suffix, path in (("", "graphql-core"), (TRUSTED, "compiled plan")):
+        small, large = f"page of 10, all fields{suffix}", f"page of 100, all fields{suffix}"
+        group = f"graphql server CPU per resolved field, {path} (slope, {fields[small]:,} to {fields[large]:,} fields)"
+        for name in ("raw", "service"):
+            cpu = {w: statistics.median(r.cpu_us_per_request for r in results[w, name]) for w in (small, large)}
+            slope = (cpu[large] - cpu[small]) / (fields[large] - fields[small])
+            label = "raw endpoint" if name == "raw" else "portal serve"
+            out.append(Measurement(group, f"{label} ({slope:.2f} µs)", slope, "µs/field", baseline=name == "raw"))
     return out
 
 

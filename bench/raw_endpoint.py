@@ -1,8 +1,8 @@
 """The yardstick of ``bench.graphql``: the work of the service's read path done by hand.
 
 Starlette + asyncpg + orjson, no ORM, no GraphQL executor. It answers ``POST /graphql``
-for the few operations the benchmark sends (looked up by their exact text, as trusted
-documents would be) with the same JSON as the service, read from the same PostgreSQL
+for the few operations the benchmark sends (looked up by their exact text, among them
+the service's trusted documents for invoices) with the same JSON as the service, read from the same PostgreSQL
 tables. Per request it does what the service does before and around GraphQL:
 
 - the bearer token checked like ``api.oauth.validation``: compact form, ``alg`` RS256 and
@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -68,6 +69,12 @@ PAGE_ALL = (
     f"{INVOICE_FIELDS} }} }} pageInfo {{ hasNextPage endCursor }} }} }}"
 )
 PAGE_FEW = f"query InvoiceList($first: Int!) {{ invoices(first: $first) {{ edges {{ node {{ {FEW_FIELDS} }} }} }} }}"
+
+# The service's trusted documents with the same selections (run on compiled plans there).
+TRUSTED = Path(__file__).resolve().parents[1] / "schema" / "trusted"
+TRUSTED_INVOICE, TRUSTED_PAGE_ALL, TRUSTED_PAGE_FEW = (
+    (TRUSTED / name).read_text(encoding="utf-8") for name in ("invoice.graphql", "invoice_page.graphql", "invoice_list.graphql")
+)
 
 
 class Unauthorised(Exception):
@@ -285,7 +292,10 @@ async def page_few(conn: asyncpg.Connection, caller: Caller, variables: dict[str
 
 
 Operation = Callable[[asyncpg.Connection, "Caller", dict[str, Any]], Awaitable[dict[str, Any]]]
-OPERATIONS: dict[str, Operation] = {VIEWER: viewer, ONE_INVOICE: one_invoice, PAGE_ALL: page_all, PAGE_FEW: page_few}
+OPERATIONS: dict[str, Operation] = {
+    VIEWER: viewer, ONE_INVOICE: one_invoice, PAGE_ALL: page_all, PAGE_FEW: page_few,
+    TRUSTED_INVOICE: one_invoice, TRUSTED_PAGE_ALL: page_all, TRUSTED_PAGE_FEW: page_few,
+}
 
 
 class Caller:

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
+from api.documents import document_routes
 from api.errors import ServiceUnavailableMiddleware
 from api.graphql_app import GraphQLEndpoint
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
@@ -63,6 +64,7 @@ def create_app(services: Services, *, manage_database: bool = True) -> Starlette
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        *document_routes(graphql, services.document_links, services.billing_policy.bank),  # /invoices/{number}.pdf, /documents/{token}
         *oauth_routes(services.authorization_server, settings.issuer, services.signing_key),
         *signin_routes(settings),  # /signin, /signout: people sign in for the authorization code grant
         *([] if settings.is_production else web_routes()),  # /static/ and /console/: development only

@@ -292,7 +292,7 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> None:
 
 def _add_notification_commands(sub: Any) -> None:
     worker = sub.add_parser("worker", help="deliver queued emails until stopped (mail sink if no PORTAL_SMTP_URL)")
-    worker.add_argument("--once", action="store_true", help="deliver what is due now, then exit (cron, tests)")
+    worker.add_argument("--once", action="store_true", help="render pending invoice documents and deliver what is due now, then exit (cron, tests)")
     worker.set_defaults(handler=cmd_worker)
     sink = sub.add_parser("mailsink", help="run the development SMTP sink (writes .eml files to PORTAL_MAIL_DIR)")
     sink.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
@@ -314,21 +314,30 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     from notifications.single_worker import WorkerAlreadyRunning
 
     configure_logging(settings.log_level)
-    daily = _daily_billing(settings)
+    daily, documents = _companions(settings)
+
+    async def work() -> int:
+        if args.once:  # the documents of invoices issued since, before the emails that announce them
+            await documents.drain()
+        return await run_worker(settings, once=args.once, companions=[daily.run, documents.run])
+
     try:
-        attempts = with_database(settings, lambda: run_worker(settings, once=args.once, companions=[daily.run]))
+        attempts = with_database(settings, work)
     except (WorkerAlreadyRunning, NoSmtpServer) as exc:
         raise CommandError(str(exc)) from None
     if args.once:
         print(f"{attempts} delivery attempt(s) made", file=sys.stderr)
 
 
-def _daily_billing(settings: Settings) -> Any:
+def _companions(settings: Settings) -> tuple[Any, Any]:
+    """The worker's companions: the daily billing run and the rendering of documents."""
     from api.services import Services
+    from billing.documents.renderer import DocumentRenderer
     from billing.invoicing.daily import DailyBilling
 
     services = Services.build(settings)
-    return DailyBilling(services.billing_policy, services.payment_gateway, clock=services.clock)
+    daily = DailyBilling(services.billing_policy, services.payment_gateway, clock=services.clock)
+    return daily, DocumentRenderer(services.billing_policy, poll_seconds=settings.outbox_poll_seconds)
 
 
 def cmd_mailsink(settings: Settings, args: argparse.Namespace) -> None:

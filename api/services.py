@@ -6,6 +6,8 @@ their own ``Services`` from the ``Settings`` they were given.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from dataclasses import dataclass, field
 
@@ -16,9 +18,10 @@ from api.oauth.server import PortalAuthorizationServer
 from api.oauth.validation import AccessTokenValidator
 from api.settings import Settings
 from billing.clock import Clock
+from billing.documents.links import DocumentLinks
 from billing.payment_settings.applications import InvoiceFees
 from billing.payment_settings.gateway import PaymentGateway, TestGateway
-from billing.policy import BillingPolicy
+from billing.policy import AccountType, BankAccount, BillingPolicy
 
 
 @dataclass
@@ -30,6 +33,7 @@ class Services:
     validator: AccessTokenValidator
     billing_policy: BillingPolicy
     invoice_fees: InvoiceFees
+    document_links: DocumentLinks
     clock: Clock = field(default_factory=Clock)
     payment_gateway: PaymentGateway = field(default_factory=TestGateway)
 
@@ -46,7 +50,7 @@ class Services:
         clock = Clock(fixed=settings.clock, simulation_allowed=not settings.is_production)
         return cls(
             settings, key, server, issuer_keys, validator, billing_policy(settings), invoice_fees(settings),
-            clock=clock, payment_gateway=TestGateway(today=clock.today),
+            DocumentLinks(document_link_secret(settings, key), settings.issuer), clock=clock, payment_gateway=TestGateway(today=clock.today),
         )
 
     async def aclose(self) -> None:
@@ -58,8 +62,26 @@ def billing_policy(settings: Settings) -> BillingPolicy:
         issuer_name=settings.issuer_name,
         issuer_registration_number=settings.issuer_registration_number,
         card_countries=frozenset(settings.card_countries),
+        bank=BankAccount(
+            bank=settings.bank_name, branch=settings.bank_branch, account_type=AccountType(settings.bank_account_type),
+            number=settings.bank_account_number, holder_kana=settings.bank_account_holder,
+        ),
     )
 
 
 def invoice_fees(settings: Settings) -> InvoiceFees:
     return InvoiceFees(settings.invoice_switching_fee_jpy, settings.invoice_monthly_fee_jpy)
+
+
+_LINK_LABEL = b"portal/document-links/v1"
+
+
+def document_link_secret(settings: Settings, key: SigningKey) -> str:
+    """``PORTAL_DOCUMENT_LINK_SECRET``, or when unset one derived from the issuer's
+    signing key (HMAC-SHA256 of its private PEM with a label of its own, as the
+    session secret is): development needs no extra setting, every process of a
+    deployment sharing the key agrees on it (a link minted by one opens on any),
+    and it changes when the key is rotated, ending every link in flight."""
+    if settings.document_link_secret:
+        return settings.document_link_secret
+    return hmac.new(key.key.as_pem(private=True), _LINK_LABEL, hashlib.sha256).hexdigest()

@@ -1,8 +1,11 @@
 """Runtime settings, read once from ``PORTAL_*`` environment variables.
 
 Every setting has an embedded default that works on a fresh machine (SQLite file,
-built-in OAuth issuer, local mail sink). A bad value stops start-up with a
-``SettingsError`` that names the variable, so an operator knows what to fix.
+built-in OAuth issuer, local mail sink, a sample issuer and bank account on
+invoices). A bad value stops start-up with a ``SettingsError`` that names the
+variable, so an operator knows what to fix; so does, in production, a setting
+printed on invoices that was left at its sample (``_require_own_values``). The
+parsers are in ``api.settings_reader``.
 """
 
 from __future__ import annotations
@@ -12,29 +15,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from api.settings_reader import EnvReader, SettingsError, TrustedIssuer
+
+__all__ = ["ENVIRONMENTS", "SAMPLE_BANK", "Settings", "SettingsError", "TrustedIssuer"]
 
 ENVIRONMENTS = ("development", "production")
-
-
-class SettingsError(ValueError):
-    """A ``PORTAL_*`` variable has a value the service cannot run with."""
-
-    def __init__(self, variable: str, message: str) -> None:
-        super().__init__(f"{variable}: {message}")
-        self.variable = variable
-
-
-@dataclass(frozen=True)
-class TrustedIssuer:
-    """An external OAuth issuer whose access tokens this service accepts.
-
-    ``jwks_uri`` is optional: without it the keys are found through the issuer's
-    discovery document (RFC 8414 or OpenID Connect Discovery).
-    """
-
-    issuer: str
-    jwks_uri: str | None = None
+ACCOUNT_TYPES = ("ORDINARY", "CHECKING")
+SAMPLE_BANK = {
+    "PORTAL_BANK_NAME": "サンプル銀行",
+    "PORTAL_BANK_BRANCH": "サンプル支店",
+    "PORTAL_BANK_ACCOUNT_NUMBER": "0000000",
+    "PORTAL_BANK_ACCOUNT_HOLDER": "ｻﾝﾌﾟﾙ ｺｳｻﾞ",
+}
+"""The development bank account printed on invoice documents: plainly a sample
+(サンプル = sample), refused in production."""
 
 
 @dataclass(frozen=True)
@@ -88,17 +83,30 @@ class Settings:
     card_countries: tuple[str, ...] = ("US", "CA", "GB", "AU", "SG")
     issuer_name: str = "Billing Portal K.K."
     issuer_registration_number: str | None = "T7000012050002"
+    bank_name: str = SAMPLE_BANK["PORTAL_BANK_NAME"]
+    bank_branch: str = SAMPLE_BANK["PORTAL_BANK_BRANCH"]
+    bank_account_type: str = "ORDINARY"
+    bank_account_number: str = SAMPLE_BANK["PORTAL_BANK_ACCOUNT_NUMBER"]
+    bank_account_holder: str = SAMPLE_BANK["PORTAL_BANK_ACCOUNT_HOLDER"]
+    console_url: str | None = None
+    document_link_secret: str | None = None
     clock: date | None = None
 
     @property
     def is_production(self) -> bool:
         return self.env == "production"
 
+    @property
+    def console(self) -> str:
+        """Where customers open the console (``PORTAL_CONSOLE_URL``; by default the
+        development console this service serves), ending in ``/``."""
+        return self.console_url or f"{self.issuer}/console/"
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from ``environ`` (default: ``os.environ``)."""
         env = os.environ if environ is None else environ
-        reader = _Reader(env)
+        reader = EnvReader(env)
         settings = cls(
             env=reader.choice("PORTAL_ENV", cls.env, ENVIRONMENTS),
             database_url=reader.database_url("PORTAL_DATABASE_URL", cls.database_url),
@@ -180,153 +188,49 @@ class Settings:
             ),
             card_countries=reader.countries("PORTAL_CARD_COUNTRIES", cls.card_countries),
             issuer_name=reader.text("PORTAL_ISSUER_NAME", cls.issuer_name),
-            issuer_registration_number=reader.text(
+            issuer_registration_number=reader.registration_number(
                 "PORTAL_ISSUER_REGISTRATION_NUMBER", cls.issuer_registration_number or ""
-            ) or None,
+            ),
+            bank_name=reader.text("PORTAL_BANK_NAME", cls.bank_name),
+            bank_branch=reader.text("PORTAL_BANK_BRANCH", cls.bank_branch),
+            bank_account_type=reader.choice("PORTAL_BANK_ACCOUNT_TYPE", cls.bank_account_type, ACCOUNT_TYPES),
+            bank_account_number=reader.account_number("PORTAL_BANK_ACCOUNT_NUMBER", cls.bank_account_number),
+            bank_account_holder=reader.kana("PORTAL_BANK_ACCOUNT_HOLDER", cls.bank_account_holder),
+            console_url=_console_url(reader),
+            document_link_secret=reader.secret("PORTAL_DOCUMENT_LINK_SECRET"),
             clock=reader.day("PORTAL_CLOCK"),
         )
         if settings.is_production and settings.clock is not None:
             raise SettingsError("PORTAL_CLOCK", "cannot be set in production: the service runs on the real date")
         if settings.is_production and not settings.issuer.startswith("https://"):
             raise SettingsError("PORTAL_ISSUER", "must be an https:// URL in production")
+        if settings.is_production:
+            _require_own_values(reader)
         return settings
 
 
-class _Reader:
-    """Parses one variable at a time and names it in every error."""
+def _console_url(reader: EnvReader) -> str | None:
+    """``PORTAL_CONSOLE_URL`` ending in ``/`` (links are made relative to it); unset: None."""
+    if reader.text("PORTAL_CONSOLE_URL", "") == "":
+        return None
+    return reader.url("PORTAL_CONSOLE_URL", "") + "/"
 
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self.env = env
 
-    def _raw(self, name: str) -> str | None:
-        value = self.env.get(name)
-        if value is None or value.strip() == "":
-            return None
-        return value.strip()
+_PRINTED_ON_INVOICES = (
+    ("PORTAL_ISSUER_NAME", Settings.issuer_name),
+    ("PORTAL_ISSUER_REGISTRATION_NUMBER", Settings.issuer_registration_number),
+    ("PORTAL_BANK_NAME", SAMPLE_BANK["PORTAL_BANK_NAME"]),
+    ("PORTAL_BANK_BRANCH", SAMPLE_BANK["PORTAL_BANK_BRANCH"]),
+    ("PORTAL_BANK_ACCOUNT_TYPE", None),  # ORDINARY is a real type too: it must only be chosen
+    ("PORTAL_BANK_ACCOUNT_NUMBER", SAMPLE_BANK["PORTAL_BANK_ACCOUNT_NUMBER"]),
+    ("PORTAL_BANK_ACCOUNT_HOLDER", SAMPLE_BANK["PORTAL_BANK_ACCOUNT_HOLDER"]),
+)
+"""The settings every invoice document prints, with their development samples."""
 
-    def text(self, name: str, default: str) -> str:
-        return self._raw(name) or default
 
-    def directory(self, name: str) -> Path | None:
-        raw = self._raw(name)
-        if raw is None:
-            return None
-        path = Path(raw.strip())
-        if not path.is_dir():
-            raise SettingsError(name, f"{raw.strip()!r} is not a directory")
-        return path
-
-    def day(self, name: str) -> date | None:
-        """A date ``YYYY-MM-DD`` (unset or empty: None)."""
-        raw = self._raw(name)
-        if raw is None:
-            return None
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            raise SettingsError(name, f"must be a date YYYY-MM-DD, not {raw!r}") from None
-
-    def countries(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-        """Comma-separated ISO 3166 two-letter codes (unset or empty: the default)."""
-        raw = self._raw(name)
-        if raw is None:
-            return default
-        codes = tuple(code.strip().upper() for code in raw.split(",") if code.strip())
-        if any(len(code) != 2 or not code.isalpha() for code in codes):
-            raise SettingsError(name, "must be comma-separated two-letter country codes, e.g. US,CA,GB")
-        return codes
-
-    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
-        value = self._raw(name) or default
-        if value not in allowed:
-            raise SettingsError(name, f"must be one of {', '.join(allowed)}, not {value!r}")
-        return value
-
-    def integer(self, name: str, default: int, low: int, high: int) -> int:
-        raw = self._raw(name)
-        if raw is None:
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise SettingsError(name, f"must be a whole number, not {raw!r}") from None
-        if not low <= value <= high:
-            raise SettingsError(name, f"must be between {low} and {high}, not {value}")
-        return value
-
-    def seconds(self, name: str, default: float, low: float, high: float) -> float:
-        """A duration in seconds, decimals allowed (``0.5``)."""
-        raw = self._raw(name)
-        if raw is None:
-            return default
-        try:
-            value = float(raw)
-        except ValueError:
-            raise SettingsError(name, f"must be a number of seconds, not {raw!r}") from None
-        if not low <= value <= high:  # also refuses NaN
-            raise SettingsError(name, f"must be between {low:g} and {high:g} seconds, not {raw}")
-        return value
-
-    def url(self, name: str, default: str) -> str:
-        value = (self._raw(name) or default).rstrip("/")
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise SettingsError(name, f"must be an http(s) URL, not {value!r}")
-        return value
-
-    def database_url(self, name: str, default: str) -> str:
-        value = self._raw(name) or default
-        scheme = value.split("://", 1)[0] if "://" in value else ""
-        if scheme not in ("sqlite", "postgres", "asyncpg", "psycopg"):
-            raise SettingsError(name, "must start with sqlite:// or postgres://")
-        return value
-
-    def smtp_url(self, name: str) -> str | None:
-        value = self._raw(name)
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("smtp", "smtps", "smtp+starttls") or not parts.hostname:
-            raise SettingsError(name, "must look like smtp://host:port, smtps://… or smtp+starttls://…")
-        try:
-            parts.port  # noqa: B018 - validates the port number
-        except ValueError:
-            raise SettingsError(name, "has an invalid port") from None
-        return value
-
-    def secret(self, name: str) -> str | None:
-        """A secret of at least 32 characters (unset or empty: None)."""
-        raw = self._raw(name)
-        if raw is not None and len(raw) < 32:
-            raise SettingsError(name, "must be at least 32 characters (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
-        return raw
-
-    def origins(self, name: str) -> tuple[str, ...]:
-        """Comma-separated web origins ``scheme://host[:port]`` (no path), or ``*``."""
-        raw = self._raw(name)
-        if raw is None:
-            return ()
-        origins = tuple(origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip())
-        for origin in origins:
-            if origin == "*":
-                continue
-            parts = urlsplit(origin)
-            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
-                raise SettingsError(name, f"{origin!r} is not an origin like https://console.example.com")
-        return origins
-
-    def trusted_issuers(self, name: str) -> tuple[TrustedIssuer, ...]:
-        raw = self._raw(name)
-        if raw is None:
-            return ()
-        issuers = []
-        for entry in (part.strip() for part in raw.split(",")):
-            if not entry:
-                continue
-            issuer, _, jwks_uri = entry.partition("|")
-            for url in filter(None, (issuer, jwks_uri)):
-                if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
-                    raise SettingsError(name, f"{url!r} is not an http(s) URL")
-            # As spelled: a token's ``iss`` must equal it exactly, and some issuers end in "/" (Auth0).
-            issuers.append(TrustedIssuer(issuer, jwks_uri or None))
-        return tuple(issuers)
+def _require_own_values(reader: EnvReader) -> None:
+    """Production never issues a document naming the sample issuer or the sample
+    bank: a customer would file it, or transfer money to it. The first variable
+    left unset or at its sample stops start-up."""
+    for variable, sample in _PRINTED_ON_INVOICES:
+        reader.own_value(variable, sample)

@@ -45,6 +45,7 @@ Companion = Callable[[asyncio.Event], Awaitable[None]]
 def worker_config(settings: Settings) -> WorkerConfig:
     return WorkerConfig(
         mail_from=settings.mail_from,
+        console_url=settings.console,
         batch_size=settings.outbox_batch_size,
         concurrency=settings.outbox_concurrency,
         lease_seconds=settings.outbox_lease_seconds,

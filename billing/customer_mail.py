@@ -25,6 +25,7 @@ from typing import Any
 from billing.access.caller import Caller
 from billing.access.rules import require_staff
 from billing.errors import BusinessError, ErrorCode
+from billing.policy import BankAccount
 from kit.money import Money
 from models.accounts import Member, Role
 from models.coverage import Coverage
@@ -104,13 +105,17 @@ class Payer:
         recipients = self.recipients()
         return recipients.language if recipients else default_language(self.coverage).value
 
-    async def send(self, kind: str, data: dict[str, Any], *, dedup_key: str, language: str | None = None) -> None:
+    async def send(
+        self, kind: str, data: dict[str, Any], *, dedup_key: str, language: str | None = None,
+        attach_invoice_id: int | None = None,
+    ) -> None:
         recipients = self.recipients()
         if recipients is None:  # only data from before receipt addresses were required
             return
         await enqueue(
             kind, to=recipients.to, cc=recipients.cc, language=language or recipients.language,
             data={"company_name": recipients.company_name, **data}, dedup_key=dedup_key, account_id=self.account_id,
+            attach_invoice_id=attach_invoice_id,
         )
 
 
@@ -142,9 +147,13 @@ def issued_email_key(invoice_id: int) -> str:
     return f"invoice:{invoice_id}:issued"
 
 
-async def invoice_issued(invoice: Invoice, payer: Payer, totals: Sequence[tuple[Coverage, Money]]) -> None:
-    """One email per invoice, with number, due date, PO number and the total of each
-    coverage's currency (two on an invoice of merged coverages)."""
+async def invoice_issued(
+    invoice: Invoice, payer: Payer, totals: Sequence[tuple[Coverage, Money]], bank: BankAccount | None = None
+) -> None:
+    """One email per invoice, with number, due date, PO number, the total of each
+    coverage's currency (two on an invoice of merged coverages), the bank to transfer
+    to (``bank``: None when the card is charged) and the invoice's PDF attached (the
+    email waits until it is rendered)."""
     await payer.send(
         INVOICE_ISSUED,
         {
@@ -152,9 +161,19 @@ async def invoice_issued(invoice: Invoice, payer: Payer, totals: Sequence[tuple[
             "other_total": totals[1][1] if len(totals) > 1 else None,
             "due_date": invoice.due_date, "po_number": invoice.po_number,
             "coverage": ", ".join(coverage.value for coverage, _ in totals),
+            **_bank_fields(bank),
         },
-        dedup_key=issued_email_key(invoice.id), language=invoice.language,
+        dedup_key=issued_email_key(invoice.id), language=invoice.language, attach_invoice_id=invoice.id,
     )
+
+
+def _bank_fields(bank: BankAccount | None) -> dict[str, str]:
+    if bank is None:
+        return {}
+    return {
+        "bank_name": bank.bank, "bank_branch": bank.branch, "bank_account_type": bank.account_type.value,
+        "bank_account_number": bank.number, "bank_account_holder": bank.holder_kana,
+    }
 
 
 async def card_payment_failed(invoice: Invoice, payer: Payer, error_code: str, total: Money) -> None:

@@ -46,6 +46,9 @@ class OutboxMessage(Model):
     next_attempt_at = fields.DatetimeField()
     claimed_by = fields.CharField(max_length=64, null=True)
     sent_at = fields.DatetimeField(null=True)
+    # The invoice whose stored document (PDF) the email carries: the message is not
+    # due until that document exists (it is rendered right after issue).
+    attach_invoice_id = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -15,9 +15,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from tortoise.expressions import F, Subquery
+from tortoise.expressions import F, Q, Subquery
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from models.invoice_documents import DocumentKind, InvoiceDocumentFile
 from models.outbox import OutboxMessage, OutboxStatus
 from notifications.retry import Decision
 
@@ -25,7 +27,7 @@ from notifications.retry import Decision
 async def claim(now: datetime.datetime, limit: int, lease_seconds: float, token: str) -> list[OutboxMessage]:
     """Up to ``limit`` due messages, leased to ``token`` until now + lease; attempts counted."""
     until = now + datetime.timedelta(seconds=lease_seconds)
-    due = OutboxMessage.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now).order_by("next_attempt_at")
+    due = _ready(OutboxMessage.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)).order_by("next_attempt_at")
     lease = {"next_attempt_at": until, "claimed_by": token, "attempts": F("attempts") + 1}
     if OutboxMessage._meta.db.capabilities.dialect == "sqlite":
         # One statement, so the write lock is taken at once (a SELECT-then-UPDATE
@@ -40,6 +42,13 @@ async def claim(now: datetime.datetime, limit: int, lease_seconds: float, token:
     for row in rows:
         row.next_attempt_at, row.claimed_by, row.attempts = until, token, row.attempts + 1
     return rows
+
+
+def _ready(query: QuerySet[OutboxMessage]) -> QuerySet[OutboxMessage]:
+    """Messages whose attachment, if any, is stored: an invoice's email waits for its
+    document (rendered right after issue), without spending an attempt."""
+    documents = Subquery(InvoiceDocumentFile.filter(kind=DocumentKind.INVOICE).values("invoice_id"))
+    return query.filter(Q(attach_invoice_id__isnull=True) | Q(attach_invoice_id__in=documents))
 
 
 async def record(row: OutboxMessage, decision: Decision, now: datetime.datetime) -> bool:
@@ -63,7 +72,8 @@ async def record(row: OutboxMessage, decision: Decision, now: datetime.datetime)
 async def next_due_at() -> datetime.datetime | None:
     """When the earliest pending message (or lease) falls due; None if nothing is pending."""
     row = await (
-        OutboxMessage.filter(status=OutboxStatus.PENDING).order_by("next_attempt_at").first().values_list("next_attempt_at")
+        _ready(OutboxMessage.filter(status=OutboxStatus.PENDING)).order_by("next_attempt_at").first()
+        .values_list("next_attempt_at")
     )
     # None when nothing is pending (tortoise types a single row as a tuple, never None).
     return row[0] if row else None

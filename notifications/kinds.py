@@ -83,6 +83,12 @@ KINDS: dict[str, dict[str, FieldSpec]] = {
         "due_date": required(DATE),
         "po_number": optional(TEXT),
         "coverage": required(TEXT),
+        # Where to transfer the amount (absent when the card is charged).
+        "bank_name": optional(TEXT),
+        "bank_branch": optional(TEXT),
+        "bank_account_type": optional(TEXT),  # ORDINARY or CHECKING
+        "bank_account_number": optional(TEXT),
+        "bank_account_holder": optional(TEXT),
     },
     # The billing email of an invoice profile changed: to the old and the new address.
     BILLING_EMAIL_CHANGED: {

@@ -52,6 +52,7 @@ async def enqueue(
     data: Mapping[str, Any],
     dedup_key: str,
     account_id: uuid.UUID | None = None,
+    attach_invoice_id: int | None = None,
 ) -> OutboxMessage:
     """Store an email to send, in the current transaction.
 
@@ -59,6 +60,7 @@ async def enqueue(
     rendered once, so one that cannot render is refused now (``InvalidMessage``)
     rather than failing at send time. Enqueuing a ``dedup_key`` that is already
     stored returns the stored message unchanged (the first enqueue wins).
+    ``attach_invoice_id``: the email carries that invoice's document and waits for it.
     """
     check_kind(kind)
     check_language(language)
@@ -79,6 +81,7 @@ async def enqueue(
         cc_addresses=cc_list,
         language=language,
         data=stored,
+        attach_invoice_id=attach_invoice_id,
         status=OutboxStatus.PENDING,
         next_attempt_at=_utcnow(),
     )

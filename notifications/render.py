@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.header import Header
+from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
@@ -24,6 +26,15 @@ if TYPE_CHECKING:
     from models.outbox import OutboxMessage
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file an email carries (``application/<subtype>``)."""
+
+    filename: str
+    content: bytes
+    subtype: str = "pdf"
 
 
 @dataclass(frozen=True)
@@ -57,15 +68,16 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     return env
 
 
-def render(kind: str, language: str, data: dict[str, Any]) -> Rendered:
-    """Subject, text and HTML of ``kind`` in ``language`` (data as stored: JSON-safe).
+def render(kind: str, language: str, data: dict[str, Any], console_url: str = "") -> Rendered:
+    """Subject, text and HTML of ``kind`` in ``language`` (data as stored: JSON-safe);
+    ``console_url`` is where the console is, for links (empty: no link).
 
     Raises ``jinja2.TemplateError`` (e.g. a missing template or an undefined name).
     """
 
     def one(name: str, autoescape: bool) -> str:
         template = _environment(autoescape).get_template(f"{kind}/{name}")
-        return template.render(**data, language=language)
+        return template.render(**data, language=language, console_url=console_url)
 
     subject = " ".join(one(f"subject.{language}.txt", False).split())
     return Rendered(subject, one(f"body.{language}.txt", False), one(f"body.{language}.html", True))
@@ -82,15 +94,28 @@ def message_id(outbox_id: uuid.UUID, mail_from: str) -> str:
     return f"<{outbox_id}@{domain}>"
 
 
-def compose(row: OutboxMessage, mail_from: str) -> bytes:
-    """The email for an outbox row (``models.outbox.OutboxMessage``), ready for DATA.
+def compose(
+    row: OutboxMessage, mail_from: str, attachments: Sequence[Attachment] = (), console_url: str = ""
+) -> bytes:
+    """The email for an outbox row (``models.outbox.OutboxMessage``), ready for DATA,
+    with ``attachments`` (a ``multipart/mixed`` around the text and HTML then).
 
     Built with the fast compat32 MIME classes. Everything in it derives from the
-    row (Message-ID, Date from ``created_at``, even the MIME boundary), so each
-    attempt sends the same bytes.
+    row and its attachments (Message-ID, Date from ``created_at``, even the MIME
+    boundaries), so each attempt sends the same bytes.
     """
-    rendered = render(row.kind, row.language, row.data)
-    message = MIMEMultipart("alternative", boundary=f"=_{row.id.hex}")
+    rendered = render(row.kind, row.language, row.data, console_url)
+    body = MIMEMultipart("alternative", boundary=f"=_{row.id.hex}")
+    body.attach(MIMEText(rendered.text, "plain", "utf-8"))
+    body.attach(MIMEText(rendered.html, "html", "utf-8"))
+    message: MIMEMultipart = body
+    if attachments:
+        message = MIMEMultipart("mixed", boundary=f"=_{row.id.hex}_mixed")
+        message.attach(body)
+        for attachment in attachments:
+            part = MIMEApplication(attachment.content, attachment.subtype)
+            part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
+            message.attach(part)
     message["Message-ID"] = message_id(row.id, mail_from)
     message["Date"] = format_datetime(row.created_at)
     name, address = parseaddr(mail_from)
@@ -103,6 +128,4 @@ def compose(row: OutboxMessage, mail_from: str) -> bytes:
     message["Subject"] = subject  # type: ignore[assignment]
     message["Content-Language"] = row.language
     message["Auto-Submitted"] = "auto-generated"
-    message.attach(MIMEText(rendered.text, "plain", "utf-8"))
-    message.attach(MIMEText(rendered.html, "html", "utf-8"))
     return message.as_bytes()

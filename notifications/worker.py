@@ -20,9 +20,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from models.invoice_documents import DocumentKind, InvoiceDocumentFile
 from models.outbox import OutboxMessage
 from notifications import claims
-from notifications.render import compose, envelope_sender
+from notifications.render import Attachment, compose, envelope_sender
 from notifications.retry import Attempt, RetryPolicy, decide
 from notifications.smtp import ConnectFailed, SmtpConnection, SmtpServer
 
@@ -30,6 +31,14 @@ log = logging.getLogger("notifications.worker")
 
 Clock = Callable[[], datetime.datetime]
 Sleep = Callable[[float], Awaitable[None]]
+
+
+async def attachments(row: OutboxMessage) -> list[Attachment]:
+    """The files ``row`` carries: its invoice's stored document (the claim waited for it)."""
+    if row.attach_invoice_id is None:
+        return []
+    document = await InvoiceDocumentFile.get(invoice_id=row.attach_invoice_id, kind=DocumentKind.INVOICE)
+    return [Attachment(f"{row.data.get('invoice_number') or row.attach_invoice_id}.pdf", document.pdf)]
 
 
 def utcnow() -> datetime.datetime:
@@ -45,6 +54,8 @@ class WorkerConfig:
     poll_seconds: float = 2.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     reuse_connections: bool = True
+    console_url: str = ""
+    """Where the console is, for the links in emails (empty: none)."""
 
 
 class Worker:
@@ -127,7 +138,7 @@ class Worker:
 
     async def _send(self, connection: SmtpConnection, row: OutboxMessage) -> Attempt:
         try:
-            message = compose(row, self.config.mail_from)
+            message = compose(row, self.config.mail_from, await attachments(row), self.config.console_url)
         except Exception as exc:  # a template broken after enqueue: retried, then FAILED
             log.exception("%s: message %s does not render", self.name, row.id)
             return Attempt(error=f"render failed: {type(exc).__name__}: {exc}")

@@ -10,6 +10,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from billing.access.caller import Caller
 from billing.clock import Clock
+from billing.documents.links import DocumentLinks
 from billing.payment_settings.applications import InvoiceFees
 from billing.payment_settings.gateway import PaymentGateway
 from billing.policy import BillingPolicy
@@ -26,6 +27,13 @@ class Context:
     billing_policy: BillingPolicy
     clock: Clock
     loaders: Loaders = field(default_factory=Loaders)
+
+    @property
+    def document_links(self) -> DocumentLinks:
+        """The service's signer of download links (``Services.document_links``), read
+        from the running app: what signs a link is what opens it (``api.documents``)."""
+        links: DocumentLinks = self.request.app.state.services.document_links
+        return links
 
 
 Info = StrawberryInfo[Context, None]

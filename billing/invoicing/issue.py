@@ -1,7 +1,9 @@
 """Issuing invoices, inside the caller's transaction: number, bill-to snapshot,
 lines, taxes, due date, ledger rows and the email in the outbox. Either all of it
 is written or none. ``issue_invoices`` writes a whole chunk of a billing run with
-a fixed number of statements (plus each invoice's outbox email).
+a fixed number of statements (plus each invoice's outbox email). The invoice's
+PDF is rendered from these rows right after, outside the transaction
+(``billing.documents.stored``).
 
 An invoice bills one or more *parts*: what one subscription owes in this run. It
 has one part, except for coverages that pay through one merged invoice profile:
@@ -156,7 +158,8 @@ async def issue_invoices(drafts: Sequence[InvoiceDraft], as_of: date, policy: Bi
     ])
     for invoice, draft, draft_groups in zip(invoices, drafts, groups, strict=True):
         await customer_mail.invoice_issued(
-            invoice, draft.payer, [(group.coverage, group.total) for group in draft_groups]
+            invoice, draft.payer, [(group.coverage, group.total) for group in draft_groups],
+            policy.bank if invoice.charge_state is ChargeState.NONE else None,
         )
     return invoices
 

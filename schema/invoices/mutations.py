@@ -13,7 +13,8 @@ from schema.errors import run_use_case
 from schema.ids import pk_of
 from schema.invoices.inputs import RecordPaymentInput, RunBillingInput, VoidInvoiceInput
 from schema.invoices.payloads import InvoicePayload, RunBillingPayload
-from schema.invoices.types import BillingRunReport, InvoiceNode
+from schema.invoices.run_report import BillingRunReport
+from schema.invoices.types import InvoiceNode
 from schema.permissions import requires
 
 

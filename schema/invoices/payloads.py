@@ -5,7 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from schema.errors import Payload
-from schema.invoices.types import BillingRunReport, InvoiceNode
+from schema.invoices.run_report import BillingRunReport
+from schema.invoices.types import InvoiceNode
 
 
 @strawberry.type(description="The result of runBilling.")

@@ -1,5 +1,5 @@
 """Output types of the invoices feature: the invoice, its lines, taxes, bill-to
-snapshot and issuer, and the report of a billing run."""
+snapshot, issuer and document (the report of a billing run: ``run_report``)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from strawberry import relay
 
 from billing.access.caller import INVOICE_READ_SCOPES
 from billing.invoicing.invoices import InvoiceGroup, invoice_groups, invoices_by_id
-from billing.invoicing.run import RunReport
 from billing.rules.invoice_status import display_status
 from models.invoices import Invoice, InvoiceLine, InvoiceTax
 from schema.context import Info
+from schema.documents.types import IssuedDocument
 from schema.emails.types import EmailNotification
-from schema.ids import global_id, resolve_int_nodes
-from schema.invoices.enums import ChargeKind, DisplayStatus, HoldReason
+from schema.ids import resolve_int_nodes
+from schema.invoices.enums import ChargeKind, DisplayStatus
 from schema.permissions import readable_by
 from schema.types.enums import Coverage, Currency, PaymentTerms, TaxCategory
 from schema.types.money import MoneyType
@@ -228,6 +228,15 @@ class InvoiceNode(relay.Node):
         row = await info.context.loaders.invoice_emails.load(self.model.id)
         return EmailNotification.from_model(row) if row else None
 
+    @strawberry.field(
+        description="The invoice's PDF (a qualified invoice on JP), rendered from the invoice as issued and kept "
+        "unchanged; null until it is rendered (seconds after issue), and for an invoice issued before documents "
+        "were kept."
+    )
+    async def document(self, info: Info) -> IssuedDocument | None:
+        row = await info.context.loaders.invoice_documents.load(self.model.id)
+        return IssuedDocument.from_model(row, info.context.document_links) if row else None
+
     @classmethod
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
@@ -255,53 +264,3 @@ def _lines(groups: list[InvoiceCoverageGroup]) -> list[InvoiceLineType]:
 
 def _taxes(groups: list[InvoiceCoverageGroup]) -> list[InvoiceTaxType]:
     return [tax for group in groups for tax in group.taxes]
-
-
-@strawberry.type(description="A subscription with charges due that a billing run did not invoice, and why.")
-class BillingHold:
-    subscription_id: strawberry.ID = strawberry.field(description="The subscription (`node(id:)` reads it).")
-    reason: HoldReason = strawberry.field(description="Why it was held.")
-
-
-@strawberry.type(
-    description="Subscriptions a billing run could not bill because of an unexpected error. Nothing of them was "
-    "written; the run went on with the others and the next run tries them again."
-)
-class BillingFailure:
-    subscription_ids: list[strawberry.ID] = strawberry.field(description="The subscriptions billed together (global ids).")
-    error: str = strawberry.field(description="What went wrong, for staff.")
-
-
-@strawberry.type(description="What one billing run did.")
-class BillingRunReport:
-    as_of: date = strawberry.field(description="The billing date.")
-    issued: list[str] = strawberry.field(description="Numbers of the invoices issued.")
-    held: list[strawberry.ID] = strawberry.field(
-        description="Subscriptions held (their ids: `node(id:)` reads them); `holds` says why."
-    )
-    holds: list[BillingHold] = strawberry.field(description="Each held subscription with the reason.")
-    failures: list[BillingFailure] = strawberry.field(
-        description="Units that failed unexpectedly (also kept for staff and logged with the request id)."
-    )
-    declined: list[str] = strawberry.field(description="Numbers of the invoices whose card charge was declined.")
-    claimed_elsewhere: int = strawberry.field(description="Subscriptions another worker was billing at the time.")
-
-    @classmethod
-    def from_domain(cls, report: RunReport) -> BillingRunReport:
-        return cls(
-            as_of=report.as_of, issued=report.issued,
-            held=[strawberry.ID(global_id("Subscription", hold.subscription_id)) for hold in report.held],
-            holds=[
-                BillingHold(subscription_id=strawberry.ID(global_id("Subscription", hold.subscription_id)),
-                            reason=hold.reason)
-                for hold in report.held
-            ],
-            declined=report.declined, claimed_elsewhere=report.claimed_elsewhere,
-            failures=[
-                BillingFailure(
-                    subscription_ids=[strawberry.ID(global_id("Subscription", s)) for s in failure.subscription_ids],
-                    error=failure.error,
-                )
-                for failure in report.failures
-            ],
-        )

@@ -18,6 +18,7 @@ from api.services import Services
 from api.settings import Settings
 from models.config import tortoise_config
 from schema.ids import global_id, parse_account_id
+from tests.support.documents import PRODUCTION_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -151,7 +152,7 @@ def test_localhost_redirect_uris_are_for_development_only(env):
     portal(env, "migrate")
     development = portal(env, "clients", "create", "--public", "--name", "Dev", "--redirect-uri", "http://localhost:3000/cb")
     assert json.loads(development.stdout)["redirect_uris"] == ["http://localhost:3000/cb"]
-    production = {**env, "PORTAL_ENV": "production", "PORTAL_SIGNING_KEY_FILE": env["PORTAL_SIGNING_KEY_FILE"]}
+    production = {**env, **PRODUCTION_ENV, "PORTAL_ISSUER": env["PORTAL_ISSUER"]}
     refused = portal(production, "clients", "create", "--public", "--name", "Dev",
                      "--redirect-uri", "http://localhost:3000/cb", ok=False)
     assert refused.returncode == 1 and "development only" in refused.stderr

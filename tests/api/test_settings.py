@@ -4,6 +4,7 @@ import pytest
 
 from api.oauth.keys import load_signing_key
 from api.settings import Settings, SettingsError, TrustedIssuer
+from tests.support.documents import PRODUCTION_ENV
 
 
 def test_defaults_run_on_a_fresh_machine():
@@ -63,13 +64,7 @@ def test_development_generates_a_private_key_once(tmp_path: Path):
 
 
 def test_production_refuses_to_start_without_a_key(tmp_path: Path):
-    settings = Settings.from_env(
-        {
-            "PORTAL_ENV": "production",
-            "PORTAL_ISSUER": "https://portal.example.com",
-            "PORTAL_SIGNING_KEY_FILE": str(tmp_path / "missing.json"),
-        }
-    )
+    settings = Settings.from_env({**PRODUCTION_ENV, "PORTAL_SIGNING_KEY_FILE": str(tmp_path / "missing.json")})
     with pytest.raises(SettingsError) as raised:
         load_signing_key(settings)
     assert raised.value.variable == "PORTAL_SIGNING_KEY_FILE"

@@ -10,6 +10,8 @@ from typing import Any
 from strawberry import relay
 
 from api.oauth.store import create_client
+from billing.documents.renderer import DocumentRenderer
+from billing.policy import BillingPolicy
 from models.accounts import Account
 from models.coverage import Coverage
 from notifications.smtp import SmtpServer
@@ -76,6 +78,7 @@ async def test_orders_become_invoices_emails_payments_and_past_due(
     third = (await gql(INVOICE, owner, {"number": "GL-2026-000003"}))["data"]["invoice"]
     assert [(l["product"], l["amount"]["amount"]) for l in third["lines"]] == [("Compute", "3100.00"), ("Storage", "310.00")]
 
+    await DocumentRenderer(BillingPolicy()).drain()  # the worker renders each invoice's PDF, which its email carries
     worker = Worker(WorkerConfig(mail_from="billing@portal.test"), SmtpServer.from_url(smtp_sink.url))
     await worker.drain()
     assert sorted(r.message["Subject"].split()[1] for r in smtp_sink.received) == [

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from billing.documents.renderer import DocumentRenderer
+from billing.policy import BillingPolicy
 from models.accounts import Account
 from models.outbox import OutboxMessage
 from notifications.smtp import SmtpServer
 from notifications.worker import Worker, WorkerConfig
 from schema.ids import global_id
+from tests.support.documents import pdf_text
 from tests.support.invoicing_gql import ACTIVATE, CREATE_ORDER, RUN, order_input
 from tests.support.payment import MERGE, OWNER_SCOPES, UNMERGE, invoice_coverage, payload
 
@@ -78,12 +81,16 @@ async def test_merged_coverages_get_one_invoice_with_a_group_per_currency_and_on
     assert (invoice["dueDate"], invoice["paymentTerms"]) == ("2026-01-31", "NET_30")
 
     assert await OutboxMessage.filter(kind="invoice_issued").count() == 1
+    await DocumentRenderer(BillingPolicy()).drain()  # the worker renders each invoice's PDF, which its email carries
     worker = Worker(WorkerConfig(mail_from="billing@portal.test"), SmtpServer.from_url(smtp_sink.url))
     await worker.drain()
     (mail,) = [r for r in smtp_sink.received if "JP-2026-000001" in str(r.message["Subject"])]
     assert sorted(mail.recipients) == ["billing@acme.example", "cfo@acme.example"]
     body = mail.message.get_body(("plain",)).get_content()
     assert "JP-2026-000001" in body and "11,000" in body and "$100.00" in body
+    (document,) = list(mail.message.iter_attachments())  # one document: a section per coverage and currency
+    shown = pdf_text(document.get_content())
+    assert "JP-2026-000001" in shown and "11,000" in shown and "$100.00" in shown
 
     # Unmerged, GLOBAL gets its own copy of the profile; the next run bills each coverage alone.
     separated = payload(await gql(UNMERGE, owner, {"coverage": "GLOBAL"}), "unmergeInvoicePayment")

@@ -22,6 +22,11 @@ invoices/s for 1,000 and 102 for 10,000 subscriptions, 10k/1k ratio 9.5. After
 (100 units per transaction, 2.2 statements per invoice, plans made with the
 tables' current sizes): 425 invoices/s for 1,000 and 423 for 10,000, ratio 10.0.
 The printed table lists the "before" figures beside the new ones.
+
+Invoice documents (issue 13): for 1,000 subscriptions on PostgreSQL, the run is timed,
+then the rendering and storing of the issued invoices' PDFs (what the worker does
+right after the run, ``render_pending``), each per invoice; the table shows the
+rendering as a ratio to the run.
 """
 
 from __future__ import annotations
@@ -42,13 +47,14 @@ from bench import Measurement
 from bench._postgres import throwaway_database
 from billing.invoicing.run import run_billing
 from billing.payment_settings.gateway import TestGateway
-from billing.policy import BillingPolicy
+from billing.policy import AccountType, BankAccount, BillingPolicy
 from billing.rules.payment_terms import PaymentTerms
 from billing.rules.periods import BillingFrequency
 from billing.rules.tax import TaxCategory
 from models.accounts import Account
 from models.config import tortoise_config
 from models.coverage import Coverage
+from models.invoice_documents import InvoiceDocumentFile
 from models.invoice_profile import DeliveryMethod, InvoiceProfile, Language
 from models.invoices import Invoice
 from models.orders import Order, OrderLine, Subscription
@@ -60,6 +66,7 @@ BEFORE_PG = {1_000: 96.7, 10_000: 101.8}
 """PostgreSQL invoices/s before issue 12 (per-unit transactions, ~17 statements per
 invoice), same machine, shared with other engineers' test runs."""
 ACCOUNTS = 100
+SAMPLE_BANK = BankAccount("サンプル銀行", "本店", AccountType.ORDINARY, "1234567", "ﾍﾞﾝﾁ")
 DAY = date(2026, 4, 1)
 
 
@@ -109,6 +116,41 @@ async def measure(url: str, count: int, *, generate: bool, runs: int = 1) -> flo
     return elapsed
 
 
+async def measure_documents(url: str, count: int) -> tuple[float, float]:
+    """Seconds for billing ``count`` fresh subscriptions, then for rendering and storing
+    the documents of the invoices issued (what the worker does right after the run)."""
+    from billing.documents.stored import render_pending
+
+    policy = BillingPolicy(bank=SAMPLE_BANK)
+    EXECUTOR_CACHE.clear()
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url))
+        await ctx.generate_schemas()
+        await seed(count)
+        await ctx.db().execute_script("ANALYZE")
+        started = time.perf_counter()
+        await run_billing(DAY, policy=policy, gateway=TestGateway())
+        issued = time.perf_counter()
+        while await render_pending(policy.bank, limit=50):
+            pass
+        rendered = time.perf_counter()
+        assert await InvoiceDocumentFile.all().count() == count
+    return issued - started, rendered - issued
+
+
+async def _documents_case(count: int) -> list[Measurement]:
+    async with throwaway_database() as url:
+        if url is None:
+            return []
+        run_seconds, render_seconds = await measure_documents(url, count)
+    group = f"invoice documents on PostgreSQL ({count:,} invoices; CPU-bound, one process)"
+    return [
+        Measurement(group, "billing run, per invoice", run_seconds / count * 1000, "ms/invoice", baseline=True),
+        Measurement(group, "rendering and storing its PDF, per invoice (after the run)", render_seconds / count * 1000,
+                    "ms/invoice"),
+    ]
+
+
 async def _pg_case(count: int, runs: int = 1) -> float | None:
     async with throwaway_database() as url:
         return None if url is None else await measure(url, count, generate=True, runs=runs)
@@ -141,6 +183,7 @@ async def run() -> list[Measurement]:
         before = [Measurement("billing run on PostgreSQL", f"{n:,} subscriptions, before issue 12 (recorded)",
                               BEFORE_PG[n], "invoices/s") for n in SIZES if n in BEFORE_PG]
         measurements += _group("PostgreSQL", pg_times, extra + before)  # type: ignore[arg-type]
+        measurements += await _documents_case(SIZES[0])
     else:
         print("bench.billing: PostgreSQL not reachable, SQLite only", file=sys.stderr)
     return measurements

@@ -99,9 +99,10 @@ async def seed(database_url: str) -> None:
 
     from billing.access.caller import SCOPE_ADMIN, Caller
     from billing.accounts import create_account
-    from billing.invoicing.invoices import record_payment, void_invoice
+    from billing.invoicing.invoices import record_payment
     from billing.invoicing.orders import LineRequest, OrderRequest, activate_order_line, create_order
     from billing.invoicing.run import run_billing
+    from billing.invoicing.voiding import void_invoice
     from billing.payment_settings.gateway import TestGateway
     from billing.policy import BillingPolicy
     from billing.rules.periods import add_months

@@ -38,6 +38,7 @@ from notifications.kinds import (
     BILLING_EMAIL_CHANGED,
     BILLING_HELD_NO_PAYMENT_METHOD,
     CARD_PAYMENT_FAILED,
+    CREDIT_NOTE_ISSUED,
     INVOICE_APPLICATION_DECIDED,
     INVOICE_HELD_FOR_PO,
     INVOICE_ISSUED,
@@ -107,7 +108,7 @@ class Payer:
 
     async def send(
         self, kind: str, data: dict[str, Any], *, dedup_key: str, language: str | None = None,
-        attach_invoice_id: int | None = None,
+        attach_invoice_id: int | None = None, attach_kind: str | None = None,
     ) -> None:
         recipients = self.recipients()
         if recipients is None:  # only data from before receipt addresses were required
@@ -115,7 +116,7 @@ class Payer:
         await enqueue(
             kind, to=recipients.to, cc=recipients.cc, language=language or recipients.language,
             data={"company_name": recipients.company_name, **data}, dedup_key=dedup_key, account_id=self.account_id,
-            attach_invoice_id=attach_invoice_id,
+            attach_invoice_id=attach_invoice_id, attach_kind=attach_kind,
         )
 
 
@@ -164,6 +165,23 @@ async def invoice_issued(
             **_bank_fields(bank),
         },
         dedup_key=issued_email_key(invoice.id), language=invoice.language, attach_invoice_id=invoice.id,
+        attach_kind="INVOICE",
+    )
+
+
+async def credit_note_issued(
+    invoice: Invoice, credit_note_number: str, payer: Payer, totals: Sequence[tuple[Coverage, Money]]
+) -> None:
+    """One email per credit note (a voided invoice), with the credit note's PDF attached."""
+    await payer.send(
+        CREDIT_NOTE_ISSUED,
+        {
+            "credit_note_number": credit_note_number, "invoice_number": invoice.number, "total": totals[0][1],
+            "other_total": totals[1][1] if len(totals) > 1 else None,
+            "coverage": ", ".join(coverage.value for coverage, _ in totals),
+        },
+        dedup_key=f"invoice:{invoice.id}:credit-note", language=invoice.language, attach_invoice_id=invoice.id,
+        attach_kind="CREDIT_NOTE",
     )
 
 

@@ -3,6 +3,7 @@ is configured with the module ``models``, discovers all of them."""
 
 from models.accounts import Account, Member, Role
 from models.billing_runs import BillingFailure
+from models.credit_notes import CreditNote, CreditNoteCounter
 from models.invoice_documents import DocumentKind, InvoiceDocumentFile
 from models.invoice_profile import InvoiceApplication, InvoiceProfile, ProfileChange
 from models.invoices import (
@@ -25,5 +26,5 @@ __all__ += ["InvoiceApplication", "InvoiceProfile", "PaymentSettings", "ProfileC
 __all__ += ["OutboxMessage", "OutboxStatus"]
 __all__ += ["BilledCharge", "Invoice", "InvoiceCounter", "InvoiceLine", "InvoiceTax", "Order", "OrderLine", "Subscription"]
 __all__ += ["BurstRecord", "ListPrice", "PostTermRecord", "UsageRecord"]
-__all__ += ["BillingFailure", "DocumentKind", "InvoiceDocumentFile"]
+__all__ += ["BillingFailure", "CreditNote", "CreditNoteCounter", "DocumentKind", "InvoiceDocumentFile"]
 __all__ += ["AuthorizationCode", "RefreshToken", "User"]

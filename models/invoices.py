@@ -80,6 +80,9 @@ class Invoice(Model):
     tax_total = _optional_amount()
     total = _optional_amount()
     bill_to: fields.JSONField[dict[str, Any]] = fields.JSONField()
+    # The recipient's company name at issue (``bill_to["company_name"]``), as a column: the
+    # counterparty the bookkeeping search matches (``invoices(filter: {counterparty})``).
+    counterparty = fields.CharField(max_length=200, default="", db_default="")
     issuer: fields.JSONField[dict[str, str | None]] = fields.JSONField()
     language = fields.CharField(max_length=2)
     status = fields.CharEnumField(InvoiceStatus, max_length=10, default=InvoiceStatus.ISSUED)

@@ -46,9 +46,10 @@ class OutboxMessage(Model):
     next_attempt_at = fields.DatetimeField()
     claimed_by = fields.CharField(max_length=64, null=True)
     sent_at = fields.DatetimeField(null=True)
-    # The invoice whose stored document (PDF) the email carries: the message is not
-    # due until that document exists (it is rendered right after issue).
+    # The invoice whose stored document (PDF) of ``attach_kind`` the email carries: the
+    # message is not due until that document exists (it is rendered right after issue).
     attach_invoice_id = fields.IntField(null=True)
+    attach_kind = fields.CharField(max_length=12, null=True)  # the document's kind (INVOICE, CREDIT_NOTE)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -47,8 +47,11 @@ async def claim(now: datetime.datetime, limit: int, lease_seconds: float, token:
 def _ready(query: QuerySet[OutboxMessage]) -> QuerySet[OutboxMessage]:
     """Messages whose attachment, if any, is stored: an invoice's email waits for its
     document (rendered right after issue), without spending an attempt."""
-    documents = Subquery(InvoiceDocumentFile.filter(kind=DocumentKind.INVOICE).values("invoice_id"))
-    return query.filter(Q(attach_invoice_id__isnull=True) | Q(attach_invoice_id__in=documents))
+    ready = Q(attach_invoice_id__isnull=True)
+    for kind in DocumentKind:
+        stored = Subquery(InvoiceDocumentFile.filter(kind=kind).values("invoice_id"))
+        ready |= Q(attach_kind=kind.value, attach_invoice_id__in=stored)
+    return query.filter(ready)
 
 
 async def record(row: OutboxMessage, decision: Decision, now: datetime.datetime) -> bool:

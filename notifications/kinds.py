@@ -67,6 +67,7 @@ TEXT, EMAIL, DATE, MONEY, INTEGER = (
 # The kinds of message, named once: billing/customer_mail.py sends each through
 # one function, and its templates live under templates/<kind>/.
 INVOICE_ISSUED = "invoice_issued"
+CREDIT_NOTE_ISSUED = "credit_note_issued"
 BILLING_EMAIL_CHANGED = "billing_email_changed"
 INVOICE_APPLICATION_DECIDED = "invoice_application_decided"
 CARD_PAYMENT_FAILED = "card_payment_failed"
@@ -89,6 +90,15 @@ KINDS: dict[str, dict[str, FieldSpec]] = {
         "bank_account_type": optional(TEXT),  # ORDINARY or CHECKING
         "bank_account_number": optional(TEXT),
         "bank_account_holder": optional(TEXT),
+    },
+    # An invoice was voided and its credit note issued: to the invoice's recipients.
+    CREDIT_NOTE_ISSUED: {
+        "company_name": required(TEXT),
+        "credit_note_number": required(TEXT),
+        "invoice_number": required(TEXT),
+        "total": required(MONEY),
+        "other_total": optional(MONEY),
+        "coverage": required(TEXT),
     },
     # The billing email of an invoice profile changed: to the old and the new address.
     BILLING_EMAIL_CHANGED: {

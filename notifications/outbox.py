@@ -53,6 +53,7 @@ async def enqueue(
     dedup_key: str,
     account_id: uuid.UUID | None = None,
     attach_invoice_id: int | None = None,
+    attach_kind: str | None = None,
 ) -> OutboxMessage:
     """Store an email to send, in the current transaction.
 
@@ -60,7 +61,8 @@ async def enqueue(
     rendered once, so one that cannot render is refused now (``InvalidMessage``)
     rather than failing at send time. Enqueuing a ``dedup_key`` that is already
     stored returns the stored message unchanged (the first enqueue wins).
-    ``attach_invoice_id``: the email carries that invoice's document and waits for it.
+    ``attach_invoice_id``, ``attach_kind``: the email carries that invoice's document
+    of that kind (``INVOICE``, ``CREDIT_NOTE``) and waits for it.
     """
     check_kind(kind)
     check_language(language)
@@ -82,6 +84,7 @@ async def enqueue(
         language=language,
         data=stored,
         attach_invoice_id=attach_invoice_id,
+        attach_kind=attach_kind if attach_invoice_id is not None else None,
         status=OutboxStatus.PENDING,
         next_attempt_at=_utcnow(),
     )

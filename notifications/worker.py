@@ -37,8 +37,10 @@ async def attachments(row: OutboxMessage) -> list[Attachment]:
     """The files ``row`` carries: its invoice's stored document (the claim waited for it)."""
     if row.attach_invoice_id is None:
         return []
-    document = await InvoiceDocumentFile.get(invoice_id=row.attach_invoice_id, kind=DocumentKind.INVOICE)
-    return [Attachment(f"{row.data.get('invoice_number') or row.attach_invoice_id}.pdf", document.pdf)]
+    kind = DocumentKind(row.attach_kind or DocumentKind.INVOICE.value)
+    document = await InvoiceDocumentFile.get(invoice_id=row.attach_invoice_id, kind=kind)
+    number = row.data.get("credit_note_number" if kind is DocumentKind.CREDIT_NOTE else "invoice_number")
+    return [Attachment(f"{number or row.attach_invoice_id}.pdf", document.pdf)]
 
 
 def utcnow() -> datetime.datetime:

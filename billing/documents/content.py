@@ -205,8 +205,16 @@ def _issuer(snapshot: dict[str, str | None]) -> Issuer:
 
 
 def _sections(invoice: Invoice, lines: Sequence[InvoiceLine], taxes: Sequence[InvoiceTax]) -> tuple[DocumentSection, ...]:
+    """One per coverage billed; an invoice without lines (none is issued so, but the
+    rows allow it) still gets its own coverage's, empty, so it renders."""
     ordered = sorted(lines, key=lambda row: row.position)
-    return tuple(_section(group) for group in invoice_groups(invoice, ordered, taxes))
+    sections = tuple(_section(group) for group in invoice_groups(invoice, ordered, taxes))
+    if sections:
+        return sections
+    currency = invoice.coverage.currency
+    zero = from_minor_units(0, currency)
+    return (DocumentSection(coverage=invoice.coverage, currency=currency, lines=(), taxes=(), subtotal=zero,
+                            tax_total=zero),)
 
 
 def _section(group: InvoiceGroup) -> DocumentSection:

@@ -16,10 +16,11 @@ returns the first bytes. Renders run in a worker thread, one at a time per proce
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import anyio
@@ -27,12 +28,15 @@ from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from billing.access.caller import Caller
-from billing.documents.content import BankAccount, InvoiceDocument, invoice_document
+from billing.documents.content import BankAccount, InvoiceDocument, credit_note_document, invoice_document
 from billing.documents.links import DocumentLink
 from billing.documents.render import render_pdf
 from billing.invoicing.invoices import find_invoice
+from models.credit_notes import CreditNote
 from models.invoice_documents import DocumentKind, InvoiceDocumentFile
 from models.invoices import ChargeState, Invoice, InvoiceLine, InvoiceTax
+
+log = logging.getLogger("billing.documents")
 
 __all__ = ["Download", "ensure_document", "invoice_download", "linked_download", "render_pending", "stored_document"]
 
@@ -59,35 +63,68 @@ def stored_document(invoice: Invoice, kind: DocumentKind, pdf: bytes) -> Invoice
 
 
 async def render_pending(bank: BankAccount | None, limit: int = 20) -> int:
-    """Render and store the documents of up to ``limit`` issued invoices that have
-    none yet, oldest first; how many were stored. On PostgreSQL the invoices are
-    claimed with ``SKIP LOCKED`` for the time of the rendering, so several workers
-    share a backlog instead of rendering the same invoices."""
+    """Render and store the documents of up to ``limit`` issued invoices and up to
+    ``limit`` credit notes that have none yet, oldest first; how many were stored (one
+    that cannot be rendered is logged and tried again next time, never blocking). On
+    PostgreSQL the rows are claimed with ``SKIP LOCKED`` for the time of the
+    rendering, so several workers share a backlog instead of rendering the same."""
+    return await _pending_invoices(bank, limit) + await _pending_credit_notes(limit)
+
+
+async def _pending_invoices(bank: BankAccount | None, limit: int) -> int:
     async with in_transaction():
-        pending = (
-            Invoice.filter(id__not_in=Subquery(InvoiceDocumentFile.filter(kind=DocumentKind.INVOICE).values("invoice_id")))
-            .order_by("id").limit(limit)
-        )
-        invoices = await pending.select_for_update(skip_locked=True)
-        if not invoices:
-            return 0
-        await _store(invoices, bank)
-    return len(invoices)
+        invoices = await Invoice.filter(id__not_in=_documented(DocumentKind.INVOICE)).order_by("id").limit(
+            limit
+        ).select_for_update(skip_locked=True)
+        return await _store(invoices, DocumentKind.INVOICE, _invoice_builder(bank)) if invoices else 0
+
+
+async def _pending_credit_notes(limit: int) -> int:
+    async with in_transaction():
+        notes = await CreditNote.filter(invoice_id__not_in=_documented(DocumentKind.CREDIT_NOTE)).order_by(
+            "id"
+        ).limit(limit).select_for_update(skip_locked=True)
+        if notes:
+            by_invoice = {note.invoice_id: note for note in notes}
+            invoices = await Invoice.filter(id__in=list(by_invoice)).order_by("id")
+
+            def build(invoice: Invoice, lines: list[InvoiceLine], taxes: list[InvoiceTax]) -> InvoiceDocument:
+                note = by_invoice[invoice.id]
+                return credit_note_document(invoice, lines, taxes, number=note.number, issue_date=note.issue_date)
+
+            return await _store(invoices, DocumentKind.CREDIT_NOTE, build)
+    return 0
+
+
+def _documented(kind: DocumentKind) -> Subquery:
+    return Subquery(InvoiceDocumentFile.filter(kind=kind).values("invoice_id"))
 
 
 async def ensure_document(invoice: Invoice, bank: BankAccount | None) -> InvoiceDocumentFile:
     """``invoice``'s stored document, rendered now if the worker has not yet."""
     row = await InvoiceDocumentFile.get_or_none(invoice_id=invoice.id, kind=DocumentKind.INVOICE)
     if row is None:
-        await _store([invoice], bank)
+        await _store([invoice], DocumentKind.INVOICE, _invoice_builder(bank))
         row = await InvoiceDocumentFile.get(invoice_id=invoice.id, kind=DocumentKind.INVOICE)
     return row
 
 
-async def _store(invoices: Sequence[Invoice], bank: BankAccount | None) -> None:
-    """Render ``invoices`` from their rows and insert the documents, keeping any
-    stored meanwhile by someone else (the same bytes: rendering is deterministic).
-    An invoice whose card is charged shows no bank to transfer to."""
+Builder = Callable[[Invoice, list[InvoiceLine], list[InvoiceTax]], InvoiceDocument]
+
+
+def _invoice_builder(bank: BankAccount | None) -> Builder:
+    """An invoice's document; one whose card is charged shows no bank to transfer to."""
+
+    def build(invoice: Invoice, lines: list[InvoiceLine], taxes: list[InvoiceTax]) -> InvoiceDocument:
+        return invoice_document(invoice, lines, taxes, bank=bank if invoice.charge_state is ChargeState.NONE else None)
+
+    return build
+
+
+async def _store(invoices: Sequence[Invoice], kind: DocumentKind, build: Builder) -> int:
+    """Render the ``kind`` document of each of ``invoices`` from its rows and insert
+    them, keeping any stored meanwhile by someone else (the same bytes: rendering is
+    deterministic); how many were rendered (one that fails is logged and left)."""
     ids = [invoice.id for invoice in invoices]
     lines_of: dict[int, list[InvoiceLine]] = defaultdict(list)
     taxes_of: dict[int, list[InvoiceTax]] = defaultdict(list)
@@ -95,18 +132,31 @@ async def _store(invoices: Sequence[Invoice], bank: BankAccount | None) -> None:
         lines_of[line.invoice_id].append(line)
     for tax in await InvoiceTax.filter(invoice_id__in=ids).order_by("id"):
         taxes_of[tax.invoice_id].append(tax)
-    documents = [
-        invoice_document(row, lines_of[row.id], taxes_of[row.id], bank=bank if row.charge_state is ChargeState.NONE else None)
-        for row in invoices
-    ]
+    documents: list[InvoiceDocument | None] = []
+    for row in invoices:
+        try:
+            documents.append(build(row, lines_of[row.id], taxes_of[row.id]))
+        except Exception:  # one invoice's data must not hold up every other document
+            log.exception("the %s document of invoice %s cannot be built; the others go on", kind.value, row.number)
+            documents.append(None)
     pdfs = await anyio.to_thread.run_sync(_render_all, documents)
-    rows = [stored_document(row, DocumentKind.INVOICE, pdf) for row, pdf in zip(invoices, pdfs, strict=True)]
+    rows = [stored_document(row, kind, pdf) for row, pdf in zip(invoices, pdfs, strict=True) if pdf is not None]
     await InvoiceDocumentFile.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
-def _render_all(documents: list[InvoiceDocument]) -> list[bytes]:
+def _render_all(documents: list[InvoiceDocument | None]) -> list[bytes | None]:
+    """The PDF of each document; None for one that cannot be rendered (logged), so that
+    it does not hold up the others (it is tried again at the next tick)."""
+    pdfs: list[bytes | None] = []
     with _RENDERING:
-        return [render_pdf(document) for document in documents]
+        for document in documents:
+            try:
+                pdfs.append(None if document is None else render_pdf(document))
+            except Exception:  # noqa: BLE001 - logged; the others are stored
+                log.exception("document %s cannot be rendered; the others go on", document and document.number)
+                pdfs.append(None)
+    return pdfs
 
 
 async def invoice_download(

@@ -81,13 +81,49 @@ def _status_filter(status: DisplayStatus, today: date) -> dict[str, Any]:
     return {"status": InvoiceStatus(status.value)}
 
 
+@dataclass(frozen=True)
+class InvoiceSearch:
+    """The bookkeeping search (電子帳簿保存法): by issue date, amount and counterparty,
+    each a range or a part of a name, combined with AND. Bounds are inclusive."""
+
+    issued_from: date | None = None
+    issued_to: date | None = None
+    total_from: Decimal | None = None
+    total_to: Decimal | None = None
+    counterparty: str | None = None
+
+    def checked(self) -> InvoiceSearch:
+        """Itself, or ``BusinessError`` naming the field that cannot be searched."""
+        if self.issued_from and self.issued_to and self.issued_from > self.issued_to:
+            raise BusinessError.single(ErrorCode.INVALID, "issuedFrom is after issuedTo.", "filter.issuedFrom")
+        for field, amount in (("filter.totalFrom", self.total_from), ("filter.totalTo", self.total_to)):
+            if amount is not None and (not amount.is_finite() or amount < 0):
+                raise BusinessError.single(ErrorCode.INVALID, "An amount to search must be 0 or more.", field)
+        if self.total_from is not None and self.total_to is not None and self.total_from > self.total_to:
+            raise BusinessError.single(ErrorCode.INVALID, "totalFrom is more than totalTo.", "filter.totalFrom")
+        counterparty = None if self.counterparty is None else checked_text(self.counterparty, "filter.counterparty", 200)
+        return InvoiceSearch(self.issued_from, self.issued_to, self.total_from, self.total_to, counterparty or None)
+
+    def applied(self, query: QuerySet[Invoice]) -> QuerySet[Invoice]:
+        """``query`` narrowed (an amount bound leaves out invoices of two currencies,
+        which have no single total)."""
+        bounds = {
+            "issue_date__gte": self.issued_from, "issue_date__lte": self.issued_to,
+            "total__gte": self.total_from, "total__lte": self.total_to, "counterparty__icontains": self.counterparty,
+        }
+        given = {key: value for key, value in bounds.items() if value is not None}
+        return query.filter(**given) if given else query
+
+
 def invoices_query(
     caller: Caller, *, account_id: uuid.UUID | None = None, coverage: Coverage | None = None,
-    status: DisplayStatus | None = None, today: date | None = None,
+    status: DisplayStatus | None = None, today: date | None = None, search: InvoiceSearch | None = None,
 ) -> QuerySet[Invoice]:
     """The invoices ``caller`` may read (staff: of ``account_id``, or all); ``status``
-    as shown on ``today`` (the service's clock)."""
+    as shown on ``today`` (the service's clock); narrowed by ``search`` (checked)."""
     query = readable(Invoice.all(), caller, scopes=INVOICE_READ_SCOPES, account_id=account_id)
+    if search is not None:
+        query = search.checked().applied(query)
     if coverage is not None:
         query = query.filter(coverage=coverage)
     if status is not None:
@@ -130,7 +166,7 @@ async def order_lines_by_id(caller: Caller, ids: list[int]) -> dict[int, OrderLi
     return {row.id: row for row in await query.select_related("order", "subscription")}
 
 
-async def _open_invoice(caller: Caller, invoice_id: int) -> Invoice:
+async def open_invoice(caller: Caller, invoice_id: int) -> Invoice:
     require_staff(caller, "record payments and void invoices")
     invoice = await Invoice.filter(id=invoice_id).select_for_update().first()
     if invoice is None:
@@ -142,7 +178,7 @@ async def _open_invoice(caller: Caller, invoice_id: int) -> Invoice:
 
 async def record_payment(caller: Caller, invoice_id: int, paid_on: date) -> Invoice:
     async with in_transaction():
-        invoice = await _open_invoice(caller, invoice_id)
+        invoice = await open_invoice(caller, invoice_id)
         if paid_on < invoice.issue_date:
             raise BusinessError.single(ErrorCode.INVALID, "A payment cannot precede the invoice date.", "paidOn")
         invoice.status, invoice.paid_on = InvoiceStatus.PAID, paid_on
@@ -150,10 +186,3 @@ async def record_payment(caller: Caller, invoice_id: int, paid_on: date) -> Invo
     return invoice
 
 
-async def void_invoice(caller: Caller, invoice_id: int, reason: str) -> Invoice:
-    reason = checked_text(reason, "reason", MAX_REASON)
-    async with in_transaction():
-        invoice = await _open_invoice(caller, invoice_id)
-        invoice.status, invoice.void_reason = InvoiceStatus.VOID, reason
-        await invoice.save(update_fields=["status", "void_reason"])
-    return invoice

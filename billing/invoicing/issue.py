@@ -184,6 +184,7 @@ def _invoice(
     parts, payer = draft.parts, draft.payer
     single = groups[0] if len(groups) == 1 else None
     terms, due = _terms_and_due_date(parts, as_of)
+    bill_to = payer.bill_to()
     return Invoice(
         account_id=parts[0].subscription.account_id,
         subscription_id=parts[0].subscription.id if len(parts) == 1 else None,
@@ -193,7 +194,8 @@ def _invoice(
         subtotal=single.subtotal.amount if single else None,
         tax_total=single.tax_total.amount if single else None,
         total=single.total.amount if single else None,
-        bill_to=payer.bill_to(), issuer=policy.issuer(), language=payer.language(),
+        bill_to=bill_to, counterparty=str(bill_to.get("company_name") or "")[:200], issuer=policy.issuer(),
+        language=payer.language(),
         charge_state=ChargeState.PENDING if payer.card_reference and single else ChargeState.NONE,
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["InvoiceNumber", "format_invoice_number", "parse_invoice_number"]
+__all__ = ["InvoiceNumber", "format_credit_note_number", "format_invoice_number", "parse_invoice_number"]
 
 SEQUENCE_WIDTH = 6
 _CODE = re.compile(r"[A-Z]{2}")
@@ -35,6 +35,13 @@ def _check_int(name: str, value: int, low: int, high: int | None = None) -> None
         raise TypeError(f"{name} must be int, got {type(value).__name__}")
     if value < low or (high is not None and value > high):
         raise ValueError(f"{name} out of range: {value}")
+
+
+def format_credit_note_number(coverage_code: str, year: int, sequence: int) -> str:
+    """``format_credit_note_number("JP", 2026, 1) == "JP-CN-2026-000001"``: its own
+    sequence, never mistaken for an invoice number."""
+    number = format_invoice_number(coverage_code, year, sequence)
+    return f"{coverage_code}-CN{number[len(coverage_code):]}"
 
 
 def format_invoice_number(coverage_code: str, year: int, sequence: int) -> str:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import strawberry
 
 from billing.access.caller import SCOPE_ADMIN
-from billing.invoicing.invoices import record_payment, void_invoice
+from billing.invoicing.invoices import record_payment
 from billing.invoicing.run import run_billing_as
+from billing.invoicing.voiding import void_invoice
 from schema.context import Info
 from schema.errors import run_use_case
 from schema.ids import pk_of
@@ -33,7 +34,14 @@ class InvoiceMutations:
         row, errors = await run_use_case(record_payment(info.context.caller, pk_of(input.invoice_id, "Invoice"), input.paid_on))
         return InvoicePayload(invoice=row and InvoiceNode.from_model(row), errors=errors)
 
-    @strawberry.mutation(description="Staff: void an issued invoice.", extensions=[requires(SCOPE_ADMIN)])
+    @strawberry.mutation(
+        description="Staff: void an issued (unpaid) invoice. Issues its credit note (a qualified credit note on JP) "
+        "with a number of its own, emailed once with its PDF (`Invoice.creditNotes`).",
+        extensions=[requires(SCOPE_ADMIN)],
+    )
     async def void_invoice(self, info: Info, input: VoidInvoiceInput) -> InvoicePayload:
-        row, errors = await run_use_case(void_invoice(info.context.caller, pk_of(input.invoice_id, "Invoice"), input.reason))
+        voided = void_invoice(
+            info.context.caller, pk_of(input.invoice_id, "Invoice"), input.reason, info.context.clock.today()
+        )
+        row, errors = await run_use_case(voided)
         return InvoicePayload(invoice=row and InvoiceNode.from_model(row), errors=errors)

@@ -8,10 +8,13 @@ import strawberry
 from strawberry import relay
 from strawberry.types.nodes import SelectedField
 
+from billing.errors import BusinessError
 from billing.invoicing.invoices import find_invoice, invoices_query
 from schema.context import Info
+from schema.error_codes import GraphQLErrorCode, graphql_error
 from schema.ids import account_of
 from schema.invoices.enums import DisplayStatus
+from schema.invoices.inputs import InvoiceFilter
 from schema.invoices.types import InvoiceNode
 from schema.pagination import AfterArg, FirstArg, keyset_connection
 from schema.permissions import requires_reader
@@ -33,10 +36,16 @@ class InvoiceQueries:
     async def invoices(
         self, info: Info, coverage: Coverage | None = None, status: DisplayStatus | None = None,
         account_id: AccountArg = None, first: FirstArg = None, after: AfterArg = None,
+        filter: InvoiceFilter | None = None,  # noqa: A002 - the argument's name in the API
     ) -> relay.Connection[InvoiceNode]:
+        try:
+            search = filter.to_domain().checked() if filter is not None else None
+        except BusinessError as exc:
+            (error,) = exc.errors[:1]
+            raise graphql_error(error.message, GraphQLErrorCode.BAD_USER_INPUT, field=error.field) from None
         query = invoices_query(
             info.context.caller, account_id=account_of(account_id), coverage=coverage, status=status,
-            today=info.context.clock.today(),
+            today=info.context.clock.today(), search=search,
         )
         connection = await keyset_connection(
             query, order_by=("-issue_date", "-id"), first=first, after=after, to_node=InvoiceNode.from_model

@@ -16,7 +16,7 @@ from billing.invoicing.invoices import InvoiceGroup, invoice_groups, invoices_by
 from billing.rules.invoice_status import display_status
 from models.invoices import Invoice, InvoiceLine, InvoiceTax
 from schema.context import Info
-from schema.documents.types import IssuedDocument
+from schema.documents.types import CreditNoteType, IssuedDocument
 from schema.emails.types import EmailNotification
 from schema.ids import resolve_int_nodes
 from schema.invoices.enums import ChargeKind, DisplayStatus
@@ -236,6 +236,15 @@ class InvoiceNode(relay.Node):
     async def document(self, info: Info) -> IssuedDocument | None:
         row = await info.context.loaders.invoice_documents.load(self.model.id)
         return IssuedDocument.from_model(row, info.context.document_links) if row else None
+
+    @strawberry.field(description="The credit notes returning this invoice: one once it is voided, else none.")
+    async def credit_notes(self, info: Info) -> list[CreditNoteType]:
+        notes = await info.context.loaders.credit_notes.load(self.model.id)
+        return [
+            CreditNoteType(number=note.number, issue_date=note.issue_date, reason=note.reason, total=self.total,
+                           invoice_id=note.invoice_id)
+            for note in notes
+        ]
 
     @classmethod
     async def resolve_nodes(

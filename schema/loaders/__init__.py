@@ -9,6 +9,7 @@ from strawberry.dataloader import DataLoader
 
 from schema.loaders.accounts import load_accounts
 from schema.loaders.coverage_payers import load_coverage_payers
+from schema.loaders.credit_notes import load_credit_note_documents, load_credit_notes
 from schema.loaders.invoice_documents import load_invoice_documents
 from schema.loaders.invoice_emails import load_invoice_emails
 from schema.loaders.invoice_lines import load_invoice_lines
@@ -23,5 +24,7 @@ class Loaders:
     invoice_taxes: DataLoader = field(default_factory=lambda: DataLoader(load_fn=load_invoice_taxes))
     invoice_emails: DataLoader = field(default_factory=lambda: DataLoader(load_fn=load_invoice_emails))
     invoice_documents: DataLoader = field(default_factory=lambda: DataLoader(load_fn=load_invoice_documents))
+    credit_notes: DataLoader = field(default_factory=lambda: DataLoader(load_fn=load_credit_notes))
+    credit_note_documents: DataLoader = field(default_factory=lambda: DataLoader(load_fn=load_credit_note_documents))
     subscription_lines: DataLoader = field(default_factory=lambda: DataLoader(load_fn=load_subscription_lines))
     coverage_payers: DataLoader = field(default_factory=lambda: DataLoader(load_fn=load_coverage_payers))

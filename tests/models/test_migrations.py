@@ -8,6 +8,7 @@ from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate
 from tortoise.migrations.autodetector import MigrationAutodetector
 
+from models.accounts import Account
 from models.config import tortoise_config
 from tests.conftest import _PG_OK, POSTGRES_URL
 from tests.support.postgres import PostgresDatabase
@@ -63,3 +64,36 @@ async def test_models_have_no_changes_missing_a_migration(tmp_path):
         await ctx.init(config=config, init_connections=False)
         writers = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
     assert [w.name for w in writers] == [], "models changed without a migration: run `make migrations`"
+
+
+async def _invoice_before_counterparty(url: str) -> None:
+    """Migrate to 0010, then write an account and an invoice as a 0010 database held them."""
+    EXECUTOR_CACHE.clear()
+    async with TortoiseContext():
+        await migrate(config=tortoise_config(url), target="portal.0010_credit_notes")
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url))
+        account = await Account.create(name="Old K.K.")
+        mark = "$1" if url.startswith("postgres") else "?"
+        await ctx.db().execute_query(
+            "INSERT INTO invoices (account_id, coverage, number, year, sequence, issue_date, due_date, payment_terms, "
+            "bill_to, issuer, language, status, charge_state, created_at) VALUES "
+            f"({mark}, 'JP', 'JP-2025-000001', 2025, 1, '2025-01-01', '2025-01-31', 'NET_30', "
+            """'{"company_name": "株式会社オールド"}', '{"name": "Issuer"}', 'ja', 'ISSUED', 'NONE', '2025-01-01')""",
+            [account.id if url.startswith("postgres") else str(account.id)],
+        )
+
+
+async def _counterparties(url: str) -> list[str]:
+    EXECUTOR_CACHE.clear()
+    async with TortoiseContext():
+        await migrate(config=tortoise_config(url))
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url))
+        return [row["counterparty"] for row in await ctx.db().execute_query_dict("SELECT counterparty FROM invoices")]
+
+
+async def test_the_counterparty_of_invoices_issued_before_it_existed_is_filled_in(tmp_path):
+    url = f"sqlite://{tmp_path}/old.sqlite3"
+    await _invoice_before_counterparty(url)
+    assert await _counterparties(url) == ["株式会社オールド"]

@@ -80,8 +80,11 @@ def invoice_data(number: str = "JP-2026-000001", **overrides: Any) -> dict[str, 
     return {**data, **overrides}
 
 
-async def enqueue_invoices(count: int, *, prefix: str = "inv", cc: tuple[str, ...] = ()) -> list[OutboxMessage]:
-    """``count`` invoice_issued messages (alternating ja/en) in one transaction."""
+async def enqueue_invoices(
+    count: int, *, prefix: str = "inv", cc: tuple[str, ...] = (), attach_invoice_id: int | None = None
+) -> list[OutboxMessage]:
+    """``count`` invoice_issued messages (alternating ja/en) in one transaction, each
+    carrying the document of invoice ``attach_invoice_id`` if given."""
     rows = []
     async with in_transaction():
         for i in range(count):
@@ -93,6 +96,8 @@ async def enqueue_invoices(count: int, *, prefix: str = "inv", cc: tuple[str, ..
                     language="ja" if i % 2 == 0 else "en",
                     data=invoice_data(f"JP-2026-{i:06d}", total={"amount": Decimal(1000 + i), "currency": "JPY"}),
                     dedup_key=f"{prefix}:{i}",
+                    attach_invoice_id=attach_invoice_id,
+                    attach_kind="INVOICE",
                 )
             )
     return rows

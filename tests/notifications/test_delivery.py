@@ -5,9 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
+from decimal import Decimal
 
 from tortoise.transactions import in_transaction
 
+from billing.accounts import create_account
+from billing.documents.stored import render_pending
+from models.invoice_documents import InvoiceDocumentFile
+from models.invoices import Invoice
 from models.outbox import OutboxMessage, OutboxStatus
 from notifications.outbox import enqueue
 from tests.notifications.conftest import enqueue_invoices, invoice_data, message_ids
@@ -48,18 +54,31 @@ async def test_a_message_has_stable_message_id_date_from_and_text_and_html(db, s
 
 
 async def test_a_thousand_messages_are_received_exactly_once_each(db, database_url, smtp_sink, tmp_path):
-    rows = await enqueue_invoices(1000)
+    """Each with an invoice's PDF attached (the same stored document for all)."""
+    account = await create_account("Acme IoT K.K.", "owner")
+    invoice = await Invoice.create(
+        account_id=account.id, coverage="JP", number="JP-2026-999999", year=2026, sequence=999_999,
+        issue_date=date(2026, 1, 1), due_date=date(2026, 1, 31), currency="JPY", payment_terms="NET_30",
+        subtotal=Decimal(0), tax_total=Decimal(0), total=Decimal(0), bill_to={"company_name": "Acme IoT K.K."},
+        issuer={"name": "Issuer"}, language="ja",
+    )
+    assert await render_pending(None) == 1
+    pdf = (await InvoiceDocumentFile.get(invoice_id=invoice.id)).pdf
+    rows = await enqueue_invoices(1000, attach_invoice_id=invoice.id)
     result = run_cli("worker", "--once", database_url=database_url, smtp_url=smtp_sink.url, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     received = smtp_sink.received
     assert len(received) == 1000
     by_id = {r.message["Message-ID"]: r for r in received}
     assert set(by_id) == message_ids(rows)  # unique: 1,000 distinct ids, each received once
-    for row in rows:
+    for index, row in enumerate(rows):
         got = by_id[f"<{row.id}@portal.test>"]
         assert got.recipients == row.to_addresses and got.message["To"] == row.to_addresses[0]
         assert got.message["Content-Language"] == row.language
         assert ("お支払期限" if row.language == "ja" else "due") in got.message["Subject"]
+        if index % 100 == 0:  # decoding 1,000 attachments would double the test's time; a sample of 10
+            (attachment,) = list(got.message.iter_attachments())
+            assert attachment.get_filename() == f"{row.data['invoice_number']}.pdf" and attachment.get_content() == pdf
     assert await OutboxMessage.filter(status=OutboxStatus.SENT, attempts=1).count() == 1000
 
 

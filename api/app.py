@@ -81,7 +81,7 @@ def create_app(services: Services, *, manage_database: bool = True) -> Starlette
                 allow_origins=settings.cors_origins,
                 allow_methods=("GET", "POST"),
                 allow_headers=("authorization", "content-type", "x-account-id", "idempotency-key"),
-                expose_headers=("x-request-id",),
+                expose_headers=("x-request-id", "etag", "content-disposition"),  # a console downloading a PDF
                 allow_credentials=False,
                 max_age=600,
             )]

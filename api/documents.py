@@ -41,9 +41,9 @@ def document_routes(graphql: GraphQLEndpoint, links: DocumentLinks, bank: BankAc
 
     async def invoice_pdf(request: Request) -> Response:
         try:
-            caller = await graphql._authenticate(request)
+            caller = await graphql.authenticate(request)
         except (InvalidToken, NotAuthorised) as exc:
-            return graphql._unauthorised(exc, request)
+            return graphql.unauthorised(exc, request)
         download = await invoice_download(caller, request.path_params["number"], bank)
         if download is None:
             return _refused(404, "not_found", "No such invoice here: it does not exist or is not yours.")

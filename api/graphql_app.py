@@ -194,13 +194,15 @@ class GraphQLEndpoint:
             await self.graphql(scope, receive, send)
             return
         try:
-            scope["portal.caller"] = await self._authenticate(request)
+            scope["portal.caller"] = await self.authenticate(request)
         except (InvalidToken, NotAuthorised) as exc:
-            await self._unauthorised(exc, request).__call__(scope, receive, send)
+            await self.unauthorised(exc, request).__call__(scope, receive, send)
             return
         await self.graphql(scope, receive, send)
 
-    async def _authenticate(self, request: Request) -> Any:
+    async def authenticate(self, request: Request) -> Any:
+        """The caller of a request with a bearer token (``InvalidToken`` or
+        ``NotAuthorised`` otherwise); the document downloads use it too."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _MissingToken("a bearer access token is required")
@@ -220,7 +222,8 @@ class GraphQLEndpoint:
         )
 
     @staticmethod
-    def _unauthorised(exc: Exception, request: Request) -> Response:
+    def unauthorised(exc: Exception, request: Request) -> Response:
+        """The 401 for a refused token, with its ``WWW-Authenticate`` challenge."""
         logger.info("refused %s %s: %s", request.method, request.url.path, exc)
         if isinstance(exc, _MissingToken):
             challenge = 'Bearer realm="billing-portal"'

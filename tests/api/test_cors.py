@@ -133,7 +133,7 @@ async def test_a_graphql_post_from_a_listed_origin_exposes_the_request_id(portal
     assert response.status_code == 200
     assert response.json() == {"data": {"viewer": {"subject": "owner"}}}
     assert response.headers["access-control-allow-origin"] == CONSOLE
-    assert response.headers["access-control-expose-headers"].lower() == "x-request-id"
+    assert "x-request-id" in response.headers["access-control-expose-headers"].lower().split(", ")
     assert response.headers["x-request-id"] == "console-42"
     assert "access-control-allow-credentials" not in response.headers
     assert "Origin" in response.headers["vary"]
@@ -151,3 +151,14 @@ async def test_refusals_reach_the_console_too(portal, db):
     for answer in (unauthorised, too_large):
         assert answer.headers["access-control-allow-origin"] == CONSOLE
         assert answer.headers["x-request-id"]
+
+
+async def test_a_console_on_another_origin_can_read_a_downloads_name_and_digest(portal, db, token_for, account):
+    """The PDF download's ETag (its SHA-256) and file name are exposed to the console's script."""
+    async with portal(CONSOLE) as http:
+        token = await token_for("owner", "billing:read")
+        answer = await http.get("/invoices/JP-2026-000001.pdf",
+                                headers={"Origin": CONSOLE, "Authorization": f"Bearer {token}"})
+    assert answer.status_code == 404  # no such invoice: the headers are the same on every answer
+    exposed = {h.strip().lower() for h in answer.headers["access-control-expose-headers"].split(",")}
+    assert {"etag", "content-disposition", "x-request-id"} <= exposed

@@ -62,28 +62,41 @@ def stored_document(invoice: Invoice, kind: DocumentKind, pdf: bytes) -> Invoice
     )
 
 
-async def render_pending(bank: BankAccount | None, limit: int = 20) -> int:
+Failed = set[tuple[DocumentKind, int]]
+"""Documents (kind, invoice id) that could not be built or rendered."""
+
+
+async def render_pending(bank: BankAccount | None, limit: int = 20, failed: Failed | None = None) -> int:
     """Render and store the documents of up to ``limit`` issued invoices and up to
-    ``limit`` credit notes that have none yet, oldest first; how many were stored (one
-    that cannot be rendered is logged and tried again next time, never blocking). On
-    PostgreSQL the rows are claimed with ``SKIP LOCKED`` for the time of the
-    rendering, so several workers share a backlog instead of rendering the same."""
-    return await _pending_invoices(bank, limit) + await _pending_credit_notes(limit)
+    ``limit`` credit notes that have none yet, oldest first; how many were stored. One
+    that cannot be rendered is logged, left and added to ``failed``; those in
+    ``failed`` are not picked (the worker keeps the set for a while, so a few broken
+    invoices never take a whole batch ahead of the others). On PostgreSQL the rows are
+    claimed with ``SKIP LOCKED`` for the time of the rendering, so several workers
+    share a backlog instead of rendering the same."""
+    failed = set() if failed is None else failed
+    return await _pending_invoices(bank, limit, failed) + await _pending_credit_notes(limit, failed)
 
 
-async def _pending_invoices(bank: BankAccount | None, limit: int) -> int:
+def _skipped(failed: Failed, kind: DocumentKind) -> list[int]:
+    return [invoice_id for failed_kind, invoice_id in failed if failed_kind is kind]
+
+
+async def _pending_invoices(bank: BankAccount | None, limit: int, failed: Failed) -> int:
     async with in_transaction():
-        invoices = await Invoice.filter(id__not_in=_documented(DocumentKind.INVOICE)).order_by("id").limit(
-            limit
-        ).select_for_update(skip_locked=True)
-        return await _store(invoices, DocumentKind.INVOICE, _invoice_builder(bank)) if invoices else 0
+        pending = Invoice.filter(id__not_in=_documented(DocumentKind.INVOICE))
+        if skipped := _skipped(failed, DocumentKind.INVOICE):
+            pending = pending.exclude(id__in=skipped)
+        invoices = await pending.order_by("id").limit(limit).select_for_update(skip_locked=True)
+        return await _store(invoices, DocumentKind.INVOICE, _invoice_builder(bank), failed) if invoices else 0
 
 
-async def _pending_credit_notes(limit: int) -> int:
+async def _pending_credit_notes(limit: int, failed: Failed) -> int:
     async with in_transaction():
-        notes = await CreditNote.filter(invoice_id__not_in=_documented(DocumentKind.CREDIT_NOTE)).order_by(
-            "id"
-        ).limit(limit).select_for_update(skip_locked=True)
+        pending = CreditNote.filter(invoice_id__not_in=_documented(DocumentKind.CREDIT_NOTE))
+        if skipped := _skipped(failed, DocumentKind.CREDIT_NOTE):
+            pending = pending.exclude(invoice_id__in=skipped)
+        notes = await pending.order_by("id").limit(limit).select_for_update(skip_locked=True)
         if notes:
             by_invoice = {note.invoice_id: note for note in notes}
             invoices = await Invoice.filter(id__in=list(by_invoice)).order_by("id")
@@ -92,7 +105,7 @@ async def _pending_credit_notes(limit: int) -> int:
                 note = by_invoice[invoice.id]
                 return credit_note_document(invoice, lines, taxes, number=note.number, issue_date=note.issue_date)
 
-            return await _store(invoices, DocumentKind.CREDIT_NOTE, build)
+            return await _store(invoices, DocumentKind.CREDIT_NOTE, build, failed)
     return 0
 
 
@@ -104,7 +117,7 @@ async def ensure_document(invoice: Invoice, bank: BankAccount | None) -> Invoice
     """``invoice``'s stored document, rendered now if the worker has not yet."""
     row = await InvoiceDocumentFile.get_or_none(invoice_id=invoice.id, kind=DocumentKind.INVOICE)
     if row is None:
-        await _store([invoice], DocumentKind.INVOICE, _invoice_builder(bank))
+        await _store([invoice], DocumentKind.INVOICE, _invoice_builder(bank), set())
         row = await InvoiceDocumentFile.get(invoice_id=invoice.id, kind=DocumentKind.INVOICE)
     return row
 
@@ -121,10 +134,11 @@ def _invoice_builder(bank: BankAccount | None) -> Builder:
     return build
 
 
-async def _store(invoices: Sequence[Invoice], kind: DocumentKind, build: Builder) -> int:
+async def _store(invoices: Sequence[Invoice], kind: DocumentKind, build: Builder, failed: Failed) -> int:
     """Render the ``kind`` document of each of ``invoices`` from its rows and insert
     them, keeping any stored meanwhile by someone else (the same bytes: rendering is
-    deterministic); how many were rendered (one that fails is logged and left)."""
+    deterministic); how many were rendered (one that fails is logged, left and added
+    to ``failed``)."""
     ids = [invoice.id for invoice in invoices]
     lines_of: dict[int, list[InvoiceLine]] = defaultdict(list)
     taxes_of: dict[int, list[InvoiceTax]] = defaultdict(list)
@@ -140,6 +154,7 @@ async def _store(invoices: Sequence[Invoice], kind: DocumentKind, build: Builder
             log.exception("the %s document of invoice %s cannot be built; the others go on", kind.value, row.number)
             documents.append(None)
     pdfs = await anyio.to_thread.run_sync(_render_all, documents)
+    failed.update((kind, row.id) for row, pdf in zip(invoices, pdfs, strict=True) if pdf is None)
     rows = [stored_document(row, kind, pdf) for row, pdf in zip(invoices, pdfs, strict=True) if pdf is not None]
     await InvoiceDocumentFile.bulk_create(rows, ignore_conflicts=True)
     return len(rows)

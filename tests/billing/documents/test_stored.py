@@ -107,15 +107,35 @@ async def test_an_invoice_that_cannot_be_rendered_does_not_hold_up_the_others(
     db: TortoiseContext, account: Account, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     number = await issue_jp_invoice(account, settings, rendered=False)
-    broken = await Invoice.create(
-        account_id=account.id, coverage="JP", number="JP-2026-000999", year=2026, sequence=999, issue_date=ISSUE_DAY,
-        due_date=ISSUE_DAY, currency="JPY", payment_terms="NET_30", subtotal=None, tax_total=None, total=None,
-        bill_to={"company_name": "Broken K.K."}, issuer={"name": "Issuer"}, language="ja",
-    )
-    await InvoiceLine.create(invoice=broken, position=0, order_number="ORD-1", product="P", description="d",
-                             period_start=ISSUE_DAY, period_end=ISSUE_DAY, amount="10.50", tax_category="STANDARD")
+    await _broken_invoice(account, 999)
     assert await render_pending(None) == 1
     assert await render_pending(None) == 0, "the broken one is tried again, and holds up nothing"
     stored = [row.invoice.number for row in await InvoiceDocumentFile.all().select_related("invoice")]
     assert stored == [number]
     assert "JP-2026-000999 cannot be built" in caplog.text
+
+
+async def _broken_invoice(account: Account, sequence: int) -> Invoice:
+    """An invoice whose line is not a whole number of yen: its document cannot be built."""
+    broken = await Invoice.create(
+        account_id=account.id, coverage="JP", number=f"JP-2026-{sequence:06d}", year=2026, sequence=sequence,
+        issue_date=ISSUE_DAY, due_date=ISSUE_DAY, currency="JPY", payment_terms="NET_30", subtotal=None,
+        tax_total=None, total=None, bill_to={"company_name": "Broken K.K."}, issuer={"name": "Issuer"}, language="ja",
+    )
+    await InvoiceLine.create(invoice=broken, position=0, order_number="ORD-1", product="P", description="d",
+                             period_start=ISSUE_DAY, period_end=ISSUE_DAY, amount="10.50", tax_category="STANDARD")
+    return broken
+
+
+async def test_a_whole_batch_of_broken_invoices_does_not_stall_the_worker(
+    db: TortoiseContext, account: Account, settings: Settings
+) -> None:
+    """More broken invoices than a batch, older than a good one: the worker leaves them
+    aside and reaches the good one in the same drain."""
+    for sequence in range(900, 925):
+        await _broken_invoice(account, sequence)
+    number = await issue_jp_invoice(account, settings, rendered=False)
+    renderer = DocumentRenderer(billing_policy(settings))
+    assert await renderer.drain() == 1
+    (row,) = await InvoiceDocumentFile.all().select_related("invoice")
+    assert row.invoice.number == number and len(renderer.failed) == 25

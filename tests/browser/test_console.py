@@ -44,6 +44,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     env = portal_env(tmp_path, PORTAL_ISSUER=issuer)
     portal(env, "migrate")
     portal(env, "demo")
+    portal(env, "worker", "--once")  # what the worker does after a run: the invoices' PDFs
     with serving(tmp_path, port=port, PORTAL_ISSUER=issuer) as server:
         yield server
 
@@ -108,6 +109,11 @@ def test_console_signs_in_reads_edits_refreshes_and_signs_out(served: Served, br
     assert invoices.count() >= 1 and all(
         status in {"ISSUED", "PAST_DUE", "PAID", "VOID"} for status in invoices.locator("td:nth-child(4)").all_inner_texts()
     )
+    pdf = invoices.first.locator("td:nth-child(5) a")
+    expect(pdf).to_have_text("PDF")
+    download = page.request.get(pdf.get_attribute("href") or "")  # a signed link: no bearer header
+    assert download.status == 200 and download.headers["content-type"] == "application/pdf"
+    assert download.body().startswith(b"%PDF-")
     shot(page, "console-3-signed-in")
 
     edited = f"ap-{uuid.uuid4().hex[:8]}@example.com"

@@ -25,7 +25,7 @@ const ACCOUNT = `query Account {
   jp: paymentSettings(coverage: JP) { ...Settings }
   global: paymentSettings(coverage: GLOBAL) { ...Settings }
   invoices(first: 10) {
-    edges { node { id number issueDate status total { amount currency } totals { amount currency } } }
+    edges { node { id number issueDate status total { amount currency } totals { amount currency } document { url } } }
   }
 }
 fragment Settings on PaymentSettings {
@@ -120,6 +120,18 @@ function invoiceRow(invoice) {
     const cell = row.insertCell();
     cell.textContent = text;
     if (className) cell.className = className;
+  }
+  const pdf = row.insertCell();
+  // The signed link downloads without a bearer header (10 minutes); only this service's links are followed.
+  const url = invoice.document?.url;
+  if (url && new URL(url, window.location.href).origin === window.location.origin) {
+    const link = document.createElement("a");
+    link.href = url;
+    link.textContent = "PDF";
+    link.setAttribute("download", `${invoice.number}.pdf`);
+    pdf.append(link);
+  } else {
+    pdf.textContent = invoice.document ? "" : "preparing";
   }
   return row;
 }

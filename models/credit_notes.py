@@ -32,6 +32,8 @@ class CreditNote(Model):
     sequence = fields.IntField()
     issue_date = fields.DateField()
     reason = fields.CharField(max_length=500)
+    document_pending = fields.BooleanField(default=True, db_default=True, db_index=True)
+    """Whether its PDF is still to be rendered (see ``Invoice.document_pending``)."""
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

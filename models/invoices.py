@@ -83,6 +83,9 @@ class Invoice(Model):
     # The recipient's company name at issue (``bill_to["company_name"]``), as a column: the
     # counterparty the bookkeeping search matches (``invoices(filter: {counterparty})``).
     counterparty = fields.CharField(max_length=200, default="", db_default="")
+    # Whether its PDF is still to be rendered (set at issue, cleared when stored): the
+    # worker's queue, read through an index instead of comparing with every document.
+    document_pending = fields.BooleanField(default=False, db_default=False, db_index=True)
     issuer: fields.JSONField[dict[str, str | None]] = fields.JSONField()
     language = fields.CharField(max_length=2)
     status = fields.CharEnumField(InvoiceStatus, max_length=10, default=InvoiceStatus.ISSUED)

@@ -15,19 +15,18 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from tortoise.expressions import F, Q, Subquery
-from tortoise.queryset import QuerySet
+from tortoise.expressions import F, Subquery
 from tortoise.transactions import in_transaction
 
-from models.invoice_documents import DocumentKind, InvoiceDocumentFile
 from models.outbox import OutboxMessage, OutboxStatus
+from notifications.outbox import WAITING
 from notifications.retry import Decision
 
 
 async def claim(now: datetime.datetime, limit: int, lease_seconds: float, token: str) -> list[OutboxMessage]:
     """Up to ``limit`` due messages, leased to ``token`` until now + lease; attempts counted."""
     until = now + datetime.timedelta(seconds=lease_seconds)
-    due = _ready(OutboxMessage.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)).order_by("next_attempt_at")
+    due = OutboxMessage.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now).order_by("next_attempt_at")
     lease = {"next_attempt_at": until, "claimed_by": token, "attempts": F("attempts") + 1}
     if OutboxMessage._meta.db.capabilities.dialect == "sqlite":
         # One statement, so the write lock is taken at once (a SELECT-then-UPDATE
@@ -42,16 +41,6 @@ async def claim(now: datetime.datetime, limit: int, lease_seconds: float, token:
     for row in rows:
         row.next_attempt_at, row.claimed_by, row.attempts = until, token, row.attempts + 1
     return rows
-
-
-def _ready(query: QuerySet[OutboxMessage]) -> QuerySet[OutboxMessage]:
-    """Messages whose attachment, if any, is stored: an invoice's email waits for its
-    document (rendered right after issue), without spending an attempt."""
-    ready = Q(attach_invoice_id__isnull=True)
-    for kind in DocumentKind:
-        stored = Subquery(InvoiceDocumentFile.filter(kind=kind).values("invoice_id"))
-        ready |= Q(attach_kind=kind.value, attach_invoice_id__in=stored)
-    return query.filter(ready)
 
 
 async def record(row: OutboxMessage, decision: Decision, now: datetime.datetime) -> bool:
@@ -73,9 +62,10 @@ async def record(row: OutboxMessage, decision: Decision, now: datetime.datetime)
 
 
 async def next_due_at() -> datetime.datetime | None:
-    """When the earliest pending message (or lease) falls due; None if nothing is pending."""
+    """When the earliest pending message (or lease) falls due; None if nothing is pending
+    but messages waiting for their attachment (``notifications.outbox.WAITING``)."""
     row = await (
-        _ready(OutboxMessage.filter(status=OutboxStatus.PENDING)).order_by("next_attempt_at").first()
+        OutboxMessage.filter(status=OutboxStatus.PENDING, next_attempt_at__lt=WAITING).order_by("next_attempt_at").first()
         .values_list("next_attempt_at")
     )
     # None when nothing is pending (tortoise types a single row as a tuple, never None).

@@ -86,13 +86,30 @@ async def enqueue(
         attach_invoice_id=attach_invoice_id,
         attach_kind=attach_kind if attach_invoice_id is not None else None,
         status=OutboxStatus.PENDING,
-        next_attempt_at=_utcnow(),
+        next_attempt_at=WAITING if attach_invoice_id is not None else _utcnow(),
     )
     # INSERT … ON CONFLICT DO NOTHING (SQLite: INSERT OR IGNORE): a concurrent
     # enqueue of the same key waits for the other transaction, then inserts
     # nothing, instead of aborting the caller's transaction with an error.
     await OutboxMessage.bulk_create([row], ignore_conflicts=True)
     return await OutboxMessage.get(dedup_key=dedup_key)
+
+
+WAITING = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
+"""The ``next_attempt_at`` of a message that waits for its attachment: never due until
+``release_attachments`` says the document is stored (the claim stays a plain index
+scan on status and due time)."""
+
+
+async def release_attachments(invoice_ids: Sequence[int], kind: str, *, now: datetime.datetime | None = None) -> int:
+    """Make due now the messages waiting for the ``kind`` documents of ``invoice_ids``
+    (just stored); how many. Call in the transaction that stores the documents."""
+    if not invoice_ids:
+        return 0
+    waiting = OutboxMessage.filter(
+        status=OutboxStatus.PENDING, attach_invoice_id__in=list(invoice_ids), attach_kind=kind, next_attempt_at=WAITING
+    )
+    return await waiting.update(next_attempt_at=now or _utcnow())
 
 
 async def requeue(message_id: uuid.UUID, *, now: datetime.datetime | None = None) -> OutboxMessage:

@@ -24,7 +24,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import anyio
-from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from billing.access.caller import Caller
@@ -35,6 +34,7 @@ from billing.invoicing.invoices import find_invoice
 from models.credit_notes import CreditNote
 from models.invoice_documents import DocumentKind, InvoiceDocumentFile
 from models.invoices import ChargeState, Invoice, InvoiceLine, InvoiceTax
+from notifications.outbox import release_attachments
 
 log = logging.getLogger("billing.documents")
 
@@ -84,7 +84,7 @@ def _skipped(failed: Failed, kind: DocumentKind) -> list[int]:
 
 async def _pending_invoices(bank: BankAccount | None, limit: int, failed: Failed) -> int:
     async with in_transaction():
-        pending = Invoice.filter(id__not_in=_documented(DocumentKind.INVOICE))
+        pending = Invoice.filter(document_pending=True)
         if skipped := _skipped(failed, DocumentKind.INVOICE):
             pending = pending.exclude(id__in=skipped)
         invoices = await pending.order_by("id").limit(limit).select_for_update(skip_locked=True)
@@ -93,7 +93,7 @@ async def _pending_invoices(bank: BankAccount | None, limit: int, failed: Failed
 
 async def _pending_credit_notes(limit: int, failed: Failed) -> int:
     async with in_transaction():
-        pending = CreditNote.filter(invoice_id__not_in=_documented(DocumentKind.CREDIT_NOTE))
+        pending = CreditNote.filter(document_pending=True)
         if skipped := _skipped(failed, DocumentKind.CREDIT_NOTE):
             pending = pending.exclude(invoice_id__in=skipped)
         notes = await pending.order_by("id").limit(limit).select_for_update(skip_locked=True)
@@ -107,10 +107,6 @@ async def _pending_credit_notes(limit: int, failed: Failed) -> int:
 
             return await _store(invoices, DocumentKind.CREDIT_NOTE, build, failed)
     return 0
-
-
-def _documented(kind: DocumentKind) -> Subquery:
-    return Subquery(InvoiceDocumentFile.filter(kind=kind).values("invoice_id"))
 
 
 async def ensure_document(invoice: Invoice, bank: BankAccount | None) -> InvoiceDocumentFile:
@@ -157,6 +153,11 @@ async def _store(invoices: Sequence[Invoice], kind: DocumentKind, build: Builder
     failed.update((kind, row.id) for row, pdf in zip(invoices, pdfs, strict=True) if pdf is None)
     rows = [stored_document(row, kind, pdf) for row, pdf in zip(invoices, pdfs, strict=True) if pdf is not None]
     await InvoiceDocumentFile.bulk_create(rows, ignore_conflicts=True)
+    stored = [row.id for row, pdf in zip(invoices, pdfs, strict=True) if pdf is not None]
+    if stored:
+        done = CreditNote.filter(invoice_id__in=stored) if kind is DocumentKind.CREDIT_NOTE else Invoice.filter(id__in=stored)
+        await done.update(document_pending=False)
+        await release_attachments(stored, kind.value)  # their emails, waiting for them
     return len(rows)
 
 

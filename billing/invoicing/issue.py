@@ -194,7 +194,7 @@ def _invoice(
         subtotal=single.subtotal.amount if single else None,
         tax_total=single.tax_total.amount if single else None,
         total=single.total.amount if single else None,
-        bill_to=bill_to, counterparty=str(bill_to.get("company_name") or "")[:200], issuer=policy.issuer(),
+        document_pending=True, bill_to=bill_to, counterparty=str(bill_to.get("company_name") or "")[:200], issuer=policy.issuer(),
         language=payer.language(),
         charge_state=ChargeState.PENDING if payer.card_reference and single else ChargeState.NONE,
     )

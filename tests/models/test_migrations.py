@@ -84,16 +84,17 @@ async def _invoice_before_counterparty(url: str) -> None:
         )
 
 
-async def _counterparties(url: str) -> list[str]:
+async def _counterparties(url: str) -> list[tuple[str, bool]]:
     EXECUTOR_CACHE.clear()
     async with TortoiseContext():
         await migrate(config=tortoise_config(url))
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(url))
-        return [row["counterparty"] for row in await ctx.db().execute_query_dict("SELECT counterparty FROM invoices")]
+        rows = await ctx.db().execute_query_dict("SELECT counterparty, document_pending FROM invoices")
+        return [(row["counterparty"], bool(row["document_pending"])) for row in rows]
 
 
-async def test_the_counterparty_of_invoices_issued_before_it_existed_is_filled_in(tmp_path):
+async def test_invoices_issued_before_get_their_counterparty_and_join_the_document_queue(tmp_path):
     url = f"sqlite://{tmp_path}/old.sqlite3"
     await _invoice_before_counterparty(url)
-    assert await _counterparties(url) == ["株式会社オールド"]
+    assert await _counterparties(url) == [("株式会社オールド", True)]

@@ -60,11 +60,11 @@ async def test_a_thousand_messages_are_received_exactly_once_each(db, database_u
         account_id=account.id, coverage="JP", number="JP-2026-999999", year=2026, sequence=999_999,
         issue_date=date(2026, 1, 1), due_date=date(2026, 1, 31), currency="JPY", payment_terms="NET_30",
         subtotal=Decimal(0), tax_total=Decimal(0), total=Decimal(0), bill_to={"company_name": "Acme IoT K.K."},
-        issuer={"name": "Issuer"}, language="ja",
+        issuer={"name": "Issuer"}, language="ja", document_pending=True,
     )
-    assert await render_pending(None) == 1
+    rows = await enqueue_invoices(1000, attach_invoice_id=invoice.id)  # waiting for the document
+    assert await render_pending(None) == 1  # stores it and makes the 1,000 due
     pdf = (await InvoiceDocumentFile.get(invoice_id=invoice.id)).pdf
-    rows = await enqueue_invoices(1000, attach_invoice_id=invoice.id)
     result = run_cli("worker", "--once", database_url=database_url, smtp_url=smtp_sink.url, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     received = smtp_sink.received

@@ -120,7 +120,7 @@ async def _broken_invoice(account: Account, sequence: int) -> Invoice:
     broken = await Invoice.create(
         account_id=account.id, coverage="JP", number=f"JP-2026-{sequence:06d}", year=2026, sequence=sequence,
         issue_date=ISSUE_DAY, due_date=ISSUE_DAY, currency="JPY", payment_terms="NET_30", subtotal=None,
-        tax_total=None, total=None, bill_to={"company_name": "Broken K.K."}, issuer={"name": "Issuer"}, language="ja",
+        tax_total=None, total=None, bill_to={"company_name": "Broken K.K."}, issuer={"name": "Issuer"}, language="ja", document_pending=True,
     )
     await InvoiceLine.create(invoice=broken, position=0, order_number="ORD-1", product="P", description="d",
                              period_start=ISSUE_DAY, period_end=ISSUE_DAY, amount="10.50", tax_category="STANDARD")

@@ -29,6 +29,7 @@ from billing.policy import BankAccount
 from kit.money import Money
 from models.accounts import Member, Role
 from models.coverage import Coverage
+from models.invoice_documents import DocumentKind
 from models.invoice_profile import InvoiceApplication, InvoiceProfile, Language
 from models.invoices import Invoice
 from models.orders import Subscription
@@ -165,7 +166,7 @@ async def invoice_issued(
             **_bank_fields(bank),
         },
         dedup_key=issued_email_key(invoice.id), language=invoice.language, attach_invoice_id=invoice.id,
-        attach_kind="INVOICE",
+        attach_kind=DocumentKind.INVOICE.value,
     )
 
 
@@ -181,7 +182,7 @@ async def credit_note_issued(
             "coverage": ", ".join(coverage.value for coverage, _ in totals),
         },
         dedup_key=f"invoice:{invoice.id}:credit-note", language=invoice.language, attach_invoice_id=invoice.id,
-        attach_kind="CREDIT_NOTE",
+        attach_kind=DocumentKind.CREDIT_NOTE.value,
     )
 
 

@@ -62,7 +62,10 @@ async def enqueue(
     rather than failing at send time. Enqueuing a ``dedup_key`` that is already
     stored returns the stored message unchanged (the first enqueue wins).
     ``attach_invoice_id``, ``attach_kind``: the email carries that invoice's document
-    of that kind (``INVOICE``, ``CREDIT_NOTE``) and waits for it.
+    of that kind (``INVOICE``, ``CREDIT_NOTE``) and waits until ``release_attachments``
+    is called for it, by the transaction that stores the document. Enqueue it before the
+    document exists (as the issuing and voiding transactions do): one enqueued after
+    would wait for good.
     """
     check_kind(kind)
     check_language(language)

@@ -92,9 +92,8 @@ class PortalExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """A trusted query operation runs its compiled plan (``schema.compiled``);
         anything else, and anything the plan hands back, runs on graphql-core."""
         entry = self.compiled.get(id(self.operation)) if self.compiled else None
-        if entry is None or entry[0] is not self.operation or self.abort_signal is not None:
-            return super().execute_operation(serially)
-        if self.middleware_manager is not None:
+        unusual = self.abort_signal is not None or self.middleware_manager is not None
+        if entry is None or entry[0] is not self.operation or unusual:
             return super().execute_operation(serially)
         plan = entry[1].for_variables(self, self.plain_fields)
         if plan is None:

@@ -304,12 +304,8 @@ class OperationPlans:
         signature = tuple(coerced.get(name) for name in self.conditions)
         if signature in self.plans:
             return self.plans[signature]
-        compiler = Compiler(
-            executor.schema, plain_fields, executor.fragments, executor.variable_values, self.operation,
-            executor.hide_suggestions,
-        )
         try:
-            plan: ObjectPlan | None = compiler.root()
+            plan: ObjectPlan | None = self._compiler(executor, plain_fields).root()
         except NotCompilable:
             plan = None
         self.plans[signature] = plan
@@ -320,14 +316,17 @@ class OperationPlans:
         """The plan of an abstract field's value once its runtime type is known."""
         plan = type_plan.runtime_plans.get(runtime_type.name)
         if plan is None:
-            compiler = Compiler(
-                executor.schema, plain_fields, executor.fragments, executor.variable_values, self.operation,
-                executor.hide_suggestions,
-            )
             assert type_plan.field_details is not None
             try:
-                plan = compiler.subfields(runtime_type, type_plan.field_details)
+                plan = self._compiler(executor, plain_fields).subfields(runtime_type, type_plan.field_details)
             except NotCompilable as exc:
                 raise Fallback(str(exc)) from None
             type_plan.runtime_plans[runtime_type.name] = plan
         return plan
+
+    def _compiler(self, executor: Any, plain_fields: dict[str, dict[str, PlainField]]) -> Compiler:
+        """A compiler for this operation with this request's fragments and variables."""
+        return Compiler(
+            executor.schema, plain_fields, executor.fragments, executor.variable_values, self.operation,
+            executor.hide_suggestions,
+        )

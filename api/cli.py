@@ -402,7 +402,7 @@ def cmd_billing_run(settings: Settings, args: argparse.Namespace) -> None:
     print(json.dumps({
         "as_of": report.as_of.isoformat(), "issued": report.issued,
         "held_subscriptions": [hold["subscription"] for hold in holds], "holds": holds,
-        "declined": report.declined, "claimed_elsewhere": report.claimed_elsewhere,
+        "declined": report.declined, "claimed_elsewhere": report.claimed_elsewhere, "past_due": report.past_due,
         "failures": [{"subscriptions": [_global_id("Subscription", s) for s in f.subscription_ids], "error": f.error}
                      for f in report.failures],
     }))

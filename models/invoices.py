@@ -95,11 +95,16 @@ class Invoice(Model):
     charge_id = fields.CharField(max_length=200, null=True)
     charge_error_code = fields.CharField(max_length=40, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # When it last changed (issue, payment, void, past due): set with each event of the
+    # change feed (``billing.events``), what ``invoices(filter: {updatedSince})`` reads.
+    updated_at = fields.DatetimeField(null=True)
+    # Whether its INVOICE_PAST_DUE event has been recorded (once, by the daily sweep).
+    past_due_recorded = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "invoices"
         unique_together = (("coverage", "number"), ("coverage", "year", "sequence"))
-        indexes = (("account_id", "issue_date"),)
+        indexes = (("account_id", "issue_date"), ("account_id", "updated_at"), ("status", "due_date"))
 
 
 class InvoiceLine(Model):

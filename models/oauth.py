@@ -34,6 +34,10 @@ class OAuthClient(Model):
     scopes = fields.CharField(max_length=500)
     created_at = fields.DatetimeField(auto_now_add=True)
     disabled_at = fields.DatetimeField(null=True)
+    # Who made it (a subject, or the CLI) and when it last got a token.
+    created_by = fields.CharField(max_length=255, null=True)
+    last_used_at = fields.DatetimeField(null=True)
+    secret_rotated_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "oauth_clients"

@@ -7,6 +7,7 @@ import logging
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.permission import PermissionExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -14,6 +15,7 @@ from schema.document_cache import DocumentCache
 from schema.execution import PortalExecutionContext, plain_leaf_fields
 from schema.extensions import protections
 from schema.limits import DEFAULT_MAX_COST
+from schema.permissions import HasScope
 from schema.root import MUTATION_ROOT, Query
 from schema.trusted import TrustedDocuments, register
 from schema.types.account import AccountNode
@@ -33,6 +35,32 @@ class PortalSchema(strawberry.Schema):
         unexpected exceptions were already logged in full by ``MaskInternalErrors``."""
         for error in errors:
             logger.info("refused operation: %s", error.message)
+
+
+def describe_scopes(schema: strawberry.Schema) -> None:
+    """End the description of every root field that needs a scope with the scopes
+    that let a caller in, as its ``requires`` says: the schema tells partners what
+    to ask for, and cannot say anything else than what is enforced."""
+    for root in (schema._schema.query_type, schema._schema.mutation_type):
+        if root is None:
+            continue
+        for name, field in root.fields.items():
+            scopes = field_scopes(schema, root.name, name)
+            if scopes:
+                listed = ", ".join(f"`{scope}`" for scope in scopes)
+                field.description = f"{(field.description or '').rstrip()} Needs one of the scopes {listed}."
+
+
+def field_scopes(schema: strawberry.Schema, root: str, name: str) -> tuple[str, ...]:
+    """The scopes ``requires(...)`` puts on the root field ``root.name`` (any one lets a caller in)."""
+    strawberry_field = schema.get_field_for_type(name, root)
+    scopes: tuple[str, ...] = ()
+    for extension in strawberry_field.extensions if strawberry_field else ():
+        if isinstance(extension, PermissionExtension):
+            for permission in extension.permissions:
+                if isinstance(permission, HasScope):
+                    scopes = scopes + tuple(s for s in permission.scopes if s not in scopes)
+    return scopes
 
 
 @functools.cache
@@ -63,6 +91,7 @@ def build_schema(
         execution_context_class=execution_context,
     )
     execution_context.plain_fields = plain_leaf_fields(schema._schema)
+    describe_scopes(schema)
     schema.document_cache = cache
     register(schema, trusted if trusted is not None else TrustedDocuments.load(), compiled=compiled_plans)
     return schema

@@ -39,6 +39,7 @@ AfterArg = Annotated[
 
 M = TypeVar("M", bound=Model)
 N = TypeVar("N")
+C = TypeVar("C")
 
 _TAGS: dict[str, tuple[type, Callable[[Any], str], Callable[[str], Any]]] = {
     "dt": (datetime, datetime.isoformat, datetime.fromisoformat),
@@ -112,17 +113,29 @@ async def keyset_connection(
     first: int | None,
     after: str | None,
     to_node: Callable[[M], N],
-) -> relay.Connection[N]:
+    ordering: str | None = None,
+    connection: Callable[..., C] = relay.Connection,  # type: ignore[assignment]
+    **extra: Any,
+) -> C:
     """One page of ``query`` as a Relay connection, ordered by ``order_by``
-    (Tortoise syntax, ``-`` for descending; the last key must be unique)."""
+    (Tortoise syntax, ``-`` for descending; the last key must be unique).
+
+    ``ordering`` names the ordering when a list can be sorted several ways: its
+    cursors carry the name, and a cursor of another ordering is refused instead of
+    being compared with values of another column. ``connection`` is the type to
+    build (a ``relay.Connection`` subclass with fields of its own), given ``extra``."""
     size = page_size(first)
     if after:
-        query = query.filter(_after_filter(order_by, decode_cursor(after, len(order_by))))
+        values = decode_cursor(after, len(order_by) + (ordering is not None))
+        if ordering is not None and values.pop(0) != ordering:
+            raise _bad_input("`after` is a cursor of another ordering: page with the ordering it came from.")
+        query = query.filter(_after_filter(order_by, values))
     rows = await query.order_by(*order_by).limit(size + 1)
     has_next = len(rows) > size
     rows = rows[:size]
+    prefix = [ordering] if ordering is not None else []
     edges = [
-        relay.Edge(node=to_node(row), cursor=encode_cursor([getattr(row, key.lstrip("-")) for key in order_by]))
+        relay.Edge(node=to_node(row), cursor=encode_cursor([*prefix, *(getattr(row, key.lstrip("-")) for key in order_by)]))
         for row in rows
     ]
     page_info = relay.PageInfo(
@@ -131,4 +144,4 @@ async def keyset_connection(
         start_cursor=edges[0].cursor if edges else None,
         end_cursor=edges[-1].cursor if edges else None,
     )
-    return relay.Connection(edges=edges, page_info=page_info)
+    return connection(edges=edges, page_info=page_info, **extra)

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from billing import customer_mail
+from billing import customer_mail, events
 from billing.payment_settings.cards import record_card_error
 from billing.payment_settings.gateway import ChargeResult, PaymentGateway
 from kit.money import Currency, Money
 from models.accounts import Account
+from models.events import InvoiceEventType
 from models.invoices import ChargeState, Invoice
 from models.payment import PaymentSettings
 from models.terms import InvoiceStatus
@@ -67,6 +68,8 @@ async def _record(invoice_id: int, result: ChargeResult) -> ChargeOutcome:
             invoice.charge_state, invoice.charge_error_code = ChargeState.DECLINED, result.error_code
             await _mark_card_in_error(invoice, result.error_code or "CARD_DECLINED")
         await invoice.save(update_fields=["charge_state", "charge_id", "charge_error_code", "status", "paid_on"])
+        if result.succeeded:
+            await events.record([events.Change(invoice, InvoiceEventType.INVOICE_PAID)])
         return ChargeOutcome(invoice.number, invoice.charge_state, invoice.charge_error_code)
 
 

@@ -8,19 +8,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from billing import events
 from billing.access.caller import INVOICE_READ_SCOPES, Caller
 from billing.access.rules import readable, require_staff
 from billing.errors import BusinessError, ErrorCode
+from billing.invoicing.search import InvoiceSearch
 from billing.rules.invoice_number import parse_invoice_number
-from billing.rules.invoice_status import DisplayStatus
-from billing.rules.text import checked_text
 from kit.money import Currency, Money, from_minor_units, to_minor_units
 from models.coverage import Coverage
+from models.events import InvoiceEventType
 from models.invoices import Invoice, InvoiceLine, InvoiceTax
 from models.orders import OrderLine, Subscription
 from models.terms import InvoiceStatus
@@ -72,64 +72,18 @@ def _minor_sum(amounts: Iterable[Decimal], currency: Currency) -> Decimal:
     return from_minor_units(sum(to_minor_units(amount, currency) for amount in amounts), currency)
 
 
-def _status_filter(status: DisplayStatus, today: date) -> dict[str, Any]:
-    """Query filters selecting invoices that show ``status`` on ``today``."""
-    if status is DisplayStatus.PAST_DUE:
-        return {"status": InvoiceStatus.ISSUED, "due_date__lt": today}
-    if status is DisplayStatus.ISSUED:
-        return {"status": InvoiceStatus.ISSUED, "due_date__gte": today}
-    return {"status": InvoiceStatus(status.value)}
-
-
-@dataclass(frozen=True)
-class InvoiceSearch:
-    """The bookkeeping search (電子帳簿保存法): by issue date, amount and counterparty,
-    each a range or a part of a name, combined with AND. Bounds are inclusive."""
-
-    issued_from: date | None = None
-    issued_to: date | None = None
-    total_from: Decimal | None = None
-    total_to: Decimal | None = None
-    counterparty: str | None = None
-
-    def checked(self) -> InvoiceSearch:
-        """Itself, or ``BusinessError`` naming the field that cannot be searched."""
-        if self.issued_from and self.issued_to and self.issued_from > self.issued_to:
-            raise BusinessError.single(ErrorCode.INVALID, "issuedFrom is after issuedTo.", "filter.issuedFrom")
-        for field, amount in (("filter.totalFrom", self.total_from), ("filter.totalTo", self.total_to)):
-            if amount is not None and (not amount.is_finite() or amount < 0):
-                raise BusinessError.single(ErrorCode.INVALID, "An amount to search must be 0 or more.", field)
-        if self.total_from is not None and self.total_to is not None and self.total_from > self.total_to:
-            raise BusinessError.single(ErrorCode.INVALID, "totalFrom is more than totalTo.", "filter.totalFrom")
-        counterparty = None if self.counterparty is None else checked_text(self.counterparty, "filter.counterparty", 200)
-        return InvoiceSearch(self.issued_from, self.issued_to, self.total_from, self.total_to, counterparty or None)
-
-    def applied(self, query: QuerySet[Invoice]) -> QuerySet[Invoice]:
-        """``query`` narrowed (an amount bound leaves out invoices of two currencies,
-        which have no single total)."""
-        bounds = {
-            "issue_date__gte": self.issued_from, "issue_date__lte": self.issued_to,
-            "total__gte": self.total_from, "total__lte": self.total_to, "counterparty__icontains": self.counterparty,
-        }
-        given = {key: value for key, value in bounds.items() if value is not None}
-        return query.filter(**given) if given else query
-
-
 def invoices_query(
-    caller: Caller, *, account_id: uuid.UUID | None = None, coverage: Coverage | None = None,
-    status: DisplayStatus | None = None, today: date | None = None, search: InvoiceSearch | None = None,
+    caller: Caller, *, account_id: uuid.UUID | None = None, search: InvoiceSearch | None = None,
+    today: date | None = None,
 ) -> QuerySet[Invoice]:
-    """The invoices ``caller`` may read (staff: of ``account_id``, or all); ``status``
-    as shown on ``today`` (the service's clock); narrowed by ``search`` (checked)."""
+    """The invoices ``caller`` may read (staff: of ``account_id``, or all), narrowed by
+    ``search`` (checked here); statuses as shown on ``today`` (the service's clock)."""
     query = readable(Invoice.all(), caller, scopes=INVOICE_READ_SCOPES, account_id=account_id)
     if search is not None:
-        query = search.checked().applied(query)
-    if coverage is not None:
-        query = query.filter(coverage=coverage)
-    if status is not None:
-        if today is None:
+        search = search.checked()
+        if search.statuses and today is None:
             raise ValueError("reading invoices by status needs today's date from the service's clock")
-        query = query.filter(**_status_filter(status, today))
+        query = search.applied(query, today or date.min)
     return query
 
 
@@ -183,6 +137,7 @@ async def record_payment(caller: Caller, invoice_id: int, paid_on: date) -> Invo
             raise BusinessError.single(ErrorCode.INVALID, "A payment cannot precede the invoice date.", "paidOn")
         invoice.status, invoice.paid_on = InvoiceStatus.PAID, paid_on
         await invoice.save(update_fields=["status", "paid_on"])
+        await events.record([events.Change(invoice, InvoiceEventType.INVOICE_PAID)])
     return invoice
 
 

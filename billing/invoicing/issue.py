@@ -1,5 +1,5 @@
 """Issuing invoices, inside the caller's transaction: number, bill-to snapshot,
-lines, taxes, due date, ledger rows and the email in the outbox. Either all of it
+lines, taxes, due date, ledger rows, the INVOICE_ISSUED event and the email in the outbox. Either all of it
 is written or none. ``issue_invoices`` writes a whole chunk of a billing run with
 a fixed number of statements (plus each invoice's outbox email). The invoice's
 PDF is rendered from these rows right after, outside the transaction
@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from billing import customer_mail
+from billing import customer_mail, events
 from billing.customer_mail import Payer
 from billing.invoicing.numbers import allocate_numbers
 from billing.policy import BillingPolicy
@@ -29,6 +29,7 @@ from billing.rules.recurring_charges import ChargeKind, DueCharge
 from billing.rules.tax import TaxBreakdown, compute_taxes, total_tax
 from kit.money import Currency, Money, from_minor_units, to_minor_units
 from models.coverage import Coverage
+from models.events import InvoiceEventType
 from models.invoices import BilledCharge, ChargeState, Invoice, InvoiceLine, InvoiceTax
 from models.orders import OrderLine, Subscription, order_number
 from models.terms import PaymentTerms
@@ -123,8 +124,9 @@ async def issue_invoices(drafts: Sequence[InvoiceDraft], as_of: date, policy: Bi
     if not drafts:
         return []
     groups = [coverage_groups(d.parts, policy, d.numbered_in) for d in drafts]
+    now = datetime.now(UTC)
     invoices = [
-        _invoice(draft, draft_groups, as_of, policy, number, sequence)
+        _invoice(draft, draft_groups, as_of, policy, number, sequence, now)
         for draft, draft_groups, (number, sequence) in zip(
             drafts, groups, await _numbers(drafts, as_of.year), strict=True
         )
@@ -156,6 +158,7 @@ async def issue_invoices(drafts: Sequence[InvoiceDraft], as_of: date, policy: Bi
         BilledCharge(order_line_id=c.line_id, kind=c.kind, period_start=c.period_start, invoice=invoice)
         for invoice, draft in zip(invoices, drafts, strict=True) for part in draft.parts for c in part.charges
     ])
+    await events.record([events.Change(invoice, InvoiceEventType.INVOICE_ISSUED) for invoice in invoices], now)
     for invoice, draft, draft_groups in zip(invoices, drafts, groups, strict=True):
         await customer_mail.invoice_issued(
             invoice, draft.payer, [(group.coverage, group.total) for group in draft_groups],
@@ -179,7 +182,7 @@ async def _numbers(drafts: Sequence[InvoiceDraft], year: int) -> list[tuple[str,
 
 def _invoice(
     draft: InvoiceDraft, groups: Sequence[CoverageGroup], as_of: date, policy: BillingPolicy, number: str,
-    sequence: int,
+    sequence: int, now: datetime,
 ) -> Invoice:
     parts, payer = draft.parts, draft.payer
     single = groups[0] if len(groups) == 1 else None
@@ -197,6 +200,7 @@ def _invoice(
         document_pending=True, bill_to=bill_to, counterparty=str(bill_to.get("company_name") or "")[:200], issuer=policy.issuer(),
         language=payer.language(),
         charge_state=ChargeState.PENDING if payer.card_reference and single else ChargeState.NONE,
+        updated_at=now,
     )
 
 

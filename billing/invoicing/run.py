@@ -47,6 +47,7 @@ from billing.invoicing.card_charges import (
 )
 from billing.invoicing.holds import Hold, HoldReason, hold_reason
 from billing.invoicing.issue import InvoiceDraft, InvoicePart, issue_invoices
+from billing.invoicing.past_due import record_past_due
 from billing.invoicing.run_facts import read_chunk_facts
 from billing.payment_settings.gateway import PaymentGateway
 from billing.policy import BillingPolicy
@@ -84,7 +85,8 @@ class UnitFailure:
 @dataclass
 class RunReport:
     """What one run did: invoice numbers issued, subscriptions held (and why),
-    units another worker was billing, units that failed, and the card charges made."""
+    units another worker was billing, units that failed, the card charges made, and
+    the invoices found past due (their INVOICE_PAST_DUE events recorded)."""
 
     as_of: date
     issued: list[str] = field(default_factory=list)
@@ -92,6 +94,7 @@ class RunReport:
     claimed_elsewhere: int = 0
     failures: list[UnitFailure] = field(default_factory=list)
     charges: list[ChargeOutcome] = field(default_factory=list)
+    past_due: list[str] = field(default_factory=list)
 
     @property
     def declined(self) -> list[str]:
@@ -121,6 +124,7 @@ async def run_billing(
     units = await billing_units(as_of)
     for start in range(0, len(units), chunk_units):
         await _bill_chunk(units[start:start + chunk_units], as_of, policy, gateway, report)
+    report.past_due = await record_past_due(as_of)
     log.info(
         "billing run %s: %d issued, %d held, %d failed",
         as_of, len(report.issued), len(report.held), len(report.failures),

@@ -3,7 +3,7 @@
 A qualified invoice, once issued, cannot be taken back silently: voiding it issues
 a credit note that returns the whole invoice (its lines, taxes per rate and totals)
 under a number of its own, gapless per coverage and year (``JP-CN-2026-000001``),
-and emails it once, its PDF attached (rendered right after, like an invoice's:
+and emails it once, its PDF attached, and records INVOICE_VOIDED and CREDIT_NOTE_ISSUED (``billing.events``) (rendered right after, like an invoice's:
 ``billing.documents.stored``). All in one transaction with the void.
 """
 
@@ -13,13 +13,14 @@ from datetime import date
 
 from tortoise.transactions import in_transaction
 
-from billing import customer_mail
+from billing import customer_mail, events
 from billing.access.caller import Caller
 from billing.invoicing.invoices import MAX_REASON, invoice_groups, open_invoice
 from billing.invoicing.numbers import allocate_credit_note_number
 from billing.rules.text import checked_text
 from models.accounts import Account
 from models.credit_notes import CreditNote
+from models.events import InvoiceEventType
 from models.invoices import Invoice, InvoiceLine, InvoiceTax
 from models.terms import InvoiceStatus
 
@@ -32,7 +33,11 @@ async def void_invoice(caller: Caller, invoice_id: int, reason: str, today: date
         invoice = await open_invoice(caller, invoice_id)
         invoice.status, invoice.void_reason = InvoiceStatus.VOID, reason
         await invoice.save(update_fields=["status", "void_reason"])
-        await _issue_credit_note(invoice, max(today or date.today(), invoice.issue_date), reason)
+        note = await _issue_credit_note(invoice, max(today or date.today(), invoice.issue_date), reason)
+        await events.record([
+            events.Change(invoice, InvoiceEventType.INVOICE_VOIDED),
+            events.Change(invoice, InvoiceEventType.CREDIT_NOTE_ISSUED, note),
+        ])
     return invoice
 
 

@@ -3,13 +3,16 @@ from here; see ``schema.types.enums``)."""
 
 from __future__ import annotations
 
+from enum import Enum
+
 import strawberry
 
 from billing.invoicing.holds import HoldReason
+from billing.invoicing.search import OrderField
 from billing.rules.invoice_status import DisplayStatus
 from models.terms import ChargeKind
 
-__all__ = ["ChargeKind", "DisplayStatus", "HoldReason"]
+__all__ = ["ChargeKind", "DisplayStatus", "HoldReason", "OrderDirection", "OrderField"]
 
 strawberry.enum(
     DisplayStatus, name="InvoiceStatus",
@@ -26,3 +29,16 @@ strawberry.enum(
     "neither a card nor an invoice profile) or PURCHASE_ORDER_MISSING (it requires a PO and has neither a PO "
     "nor an exemption). It is invoiced by the first run after that is fixed.",
 )
+strawberry.enum(
+    OrderField, name="InvoiceOrderField",
+    description="What invoices are sorted by: ISSUE_DATE, DUE_DATE, NUMBER, TOTAL (an invoice of two currencies, "
+    "which has no single total, sorts before every amount; amounts of different currencies are compared as "
+    "numbers: filter by coverage to compare like with like) or UPDATED_AT (when it last changed). Ties are broken "
+    "by the invoice's internal order, so the order is total and stable.",
+)
+
+
+@strawberry.enum(description="ASC (smallest, earliest first) or DESC (largest, latest first).")
+class OrderDirection(Enum):
+    ASC = "ASC"
+    DESC = "DESC"

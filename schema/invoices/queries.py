@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
 from strawberry.types.nodes import SelectedField
 
 from billing.errors import BusinessError
+from billing.invoicing.feed import feed
 from billing.invoicing.invoices import find_invoice, invoices_query
+from billing.invoicing.search import InvoiceOrder, InvoiceSearch
 from schema.context import Info
 from schema.error_codes import GraphQLErrorCode, graphql_error
 from schema.ids import account_of
 from schema.invoices.enums import DisplayStatus
-from schema.invoices.inputs import InvoiceFilter
+from schema.invoices.feed import FeedEvent, InvoiceConnection
+from schema.invoices.inputs import InvoiceFilter, InvoiceOrderInput
 from schema.invoices.types import InvoiceNode
 from schema.pagination import AfterArg, FirstArg, keyset_connection
 from schema.permissions import requires_reader
@@ -32,23 +36,35 @@ class InvoiceQueries:
         row = await find_invoice(info.context.caller, number, account_of(account_id))
         return InvoiceNode.from_model(row) if row else None
 
-    @strawberry.field(description="Invoices, newest first.", extensions=[requires_reader(InvoiceNode)])
+    @strawberry.field(
+        description="Your invoices (staff: of `accountId`, or of every account), newest issue date first unless "
+        "`orderBy` says otherwise, narrowed by `filter`. Keyset-paginated: invoices issued or changed while you "
+        "page never shift a page or appear twice in one ordering. `coverage` and `status` are the older form of "
+        "`filter: {coverage, status}`.",
+        extensions=[requires_reader(InvoiceNode)],
+    )
     async def invoices(
         self, info: Info, coverage: Coverage | None = None, status: DisplayStatus | None = None,
         account_id: AccountArg = None, first: FirstArg = None, after: AfterArg = None,
         filter: InvoiceFilter | None = None,  # noqa: A002 - the argument's name in the API
-    ) -> relay.Connection[InvoiceNode]:
+        order_by: Annotated[InvoiceOrderInput | None, strawberry.argument(description="The sort order.")] = None,
+    ) -> InvoiceConnection:
+        search = filter.to_domain() if filter is not None else InvoiceSearch()
+        if coverage is not None:
+            search = replace(search, coverage=search.coverage or coverage)
+        if status is not None:
+            search = replace(search, statuses=(*search.statuses, status))
+        order = order_by.to_domain() if order_by is not None else InvoiceOrder()
         try:
-            search = filter.to_domain().checked() if filter is not None else None
+            query = invoices_query(
+                info.context.caller, account_id=account_of(account_id), today=info.context.clock.today(), search=search
+            )
         except BusinessError as exc:
             (error,) = exc.errors[:1]
             raise graphql_error(error.message, GraphQLErrorCode.BAD_USER_INPUT, field=error.field) from None
-        query = invoices_query(
-            info.context.caller, account_id=account_of(account_id), coverage=coverage, status=status,
-            today=info.context.clock.today(), search=search,
-        )
         connection = await keyset_connection(
-            query, order_by=("-issue_date", "-id"), first=first, after=after, to_node=InvoiceNode.from_model
+            order.prepared(query), order_by=order.keys, first=first, after=after, to_node=InvoiceNode.from_model,
+            ordering=None if order == InvoiceOrder() else order.name, connection=InvoiceConnection, matching=query,
         )
         nodes = [edge.node for edge in connection.edges]
         if nodes and _selects_groups(info.selected_fields):
@@ -60,6 +76,23 @@ class InvoiceQueries:
             for node, node_lines, node_taxes in zip(nodes, lines, taxes, strict=True):
                 node.show(node_lines, node_taxes)
         return connection
+
+    @strawberry.field(
+        description="The change feed: your account's invoice events in order, oldest first. Events are numbered "
+        "without gaps and written with the change they record, so keeping the last `cursor` you read and asking "
+        "`after` it later misses nothing and repeats nothing, across restarts on either side. Staff read the events "
+        "of `accountId`, or of every account in the order they were written (only each account's numbers are "
+        "gapless).",
+        extensions=[requires_reader(InvoiceNode)],
+    )
+    async def invoice_events(
+        self, info: Info, account_id: AccountArg = None, first: FirstArg = None, after: AfterArg = None
+    ) -> relay.Connection[FeedEvent]:
+        events = feed(info.context.caller, account_of(account_id))
+        return await keyset_connection(
+            events.events.select_related("invoice"), order_by=events.order_by, first=first, after=after,
+            to_node=FeedEvent.from_model, ordering=events.name,
+        )
 
 
 _GROUP_FIELDS = frozenset({"groups", "totals", "coverages", "lines", "taxes"})

@@ -4,7 +4,7 @@ snapshot, issuer and document (the report of a billing run: ``run_report``)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -175,6 +175,13 @@ class InvoiceNode(relay.Node):
             issuer=Issuer(name=row.issuer["name"], registration_number=row.issuer.get("registration_number")),
             model=row,
         )
+
+    @strawberry.field(
+        description="When it last changed: its issue, payment, void, or becoming past due (the time of its latest "
+        "event in `invoiceEvents`). What `filter: {updatedSince}` compares."
+    )
+    def updated_at(self) -> datetime:
+        return self.model.updated_at or self.model.created_at
 
     @strawberry.field(description="ISSUED, PAST_DUE (issued and past its due date today), PAID or VOID.")
     def status(self, info: Info) -> DisplayStatus:

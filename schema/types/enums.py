@@ -13,8 +13,9 @@ from billing.rules.payment_terms import PaymentTerms
 from billing.rules.tax import TaxCategory
 from kit.money import Currency
 from models.coverage import Coverage
+from models.events import InvoiceEventType
 
-__all__ = ["Coverage", "Currency", "PaymentTerms", "TaxCategory"]
+__all__ = ["Coverage", "Currency", "InvoiceEventType", "PaymentTerms", "TaxCategory"]
 
 strawberry.enum(Coverage, name="Coverage", description="Where a service is used and billed: JP (in JPY) or GLOBAL (in USD).")
 strawberry.enum(Currency, name="Currency", description="A billing currency (ISO 4217).")
@@ -24,4 +25,10 @@ strawberry.enum(
 )
 strawberry.enum(
     TaxCategory, name="TaxCategory", description="JP consumption tax category: STANDARD 10 %, REDUCED 8 %, EXEMPT."
+)
+strawberry.enum(
+    InvoiceEventType, name="InvoiceEventType",
+    description="What happened to an invoice: INVOICE_ISSUED, INVOICE_PAID, INVOICE_VOIDED, INVOICE_PAST_DUE (its "
+    "due date passed unpaid; recorded by the daily run) or CREDIT_NOTE_ISSUED (with a void). The change feed "
+    "(`invoiceEvents`) and webhooks (as `invoice.issued`, `credit_note.issued`…) carry these.",
 )

@@ -94,7 +94,8 @@ class NodeQueries:
 
     @strawberry.field(
         description=f"Several objects by their global ids (at most {MAX_NODES}), in the order asked: each is null "
-        "exactly when `node(id:)` would answer null for it. More ids are refused with BAD_USER_INPUT."
+        "exactly when `node(id:)` would answer null for it (so each type needs the scopes its own "
+        "description names). More ids are refused with BAD_USER_INPUT."
     )
     async def nodes(self, info: Info, ids: IdsArg) -> list[relay.Node | None]:
         if len(ids) > MAX_NODES:

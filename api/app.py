@@ -19,6 +19,7 @@ from api.errors import ServiceUnavailableMiddleware
 from api.graphql_app import GraphQLEndpoint
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from api.oauth.routes import oauth_routes
+from api.rate_limits import RATE_LIMIT_HEADERS
 from api.services import Services
 from api.signin.routes import signin_routes
 from api.signin.session import session_middleware
@@ -81,7 +82,10 @@ def create_app(services: Services, *, manage_database: bool = True) -> Starlette
                 allow_origins=settings.cors_origins,
                 allow_methods=("GET", "POST"),
                 allow_headers=("authorization", "content-type", "x-account-id", "idempotency-key"),
-                expose_headers=("x-request-id", "etag", "content-disposition"),  # a console downloading a PDF
+                expose_headers=(
+                    "x-request-id", "etag", "content-disposition",  # a console downloading a PDF
+                    *RATE_LIMIT_HEADERS, "idempotent-replayed",  # docs/limits.md
+                ),
                 allow_credentials=False,
                 max_age=600,
             )]

@@ -93,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         "http://[::1]:PORT/… or com.example.app:/callback",
     )
     client.set_defaults(handler=cmd_clients_create)
+    _add_client_management_commands(clients)
 
     users = sub.add_parser("users", help="manage people who sign in on the sign-in page").add_subparsers(
         dest="action", required=True
@@ -248,10 +249,93 @@ def cmd_clients_create(settings: Settings, args: argparse.Namespace) -> None:
     async def run() -> tuple[str, str]:
         if not await Account.exists(id=args.account):
             raise CommandError(f"no account {args.account}")
-        return await create_client(args.account, args.name, args.scope.split())
+        return await create_client(args.account, args.name, args.scope.split(), created_by="portal-cli")
 
     client_id, secret = with_database(settings, run)
     print(json.dumps({"client_id": client_id, "client_secret": secret}))
+
+
+def _add_client_management_commands(clients: Any) -> None:
+    listing = clients.add_parser(
+        "list", help="every client (public ones too), oldest first, one JSON object per line; never a secret"
+    )
+    listing.add_argument("--account", type=_account_id, help="only the clients of this account (its id)")
+    listing.set_defaults(handler=cmd_clients_list)
+    rotate = clients.add_parser(
+        "rotate-secret",
+        help="give a partner client a new secret, printed once as JSON; the old secret stops working and the "
+        "tokens already issued to the client are revoked",
+    )
+    rotate.add_argument("client_id", metavar="CLIENT_ID", help="the client's id (cli_…)")
+    rotate.set_defaults(handler=cmd_clients_rotate_secret)
+    disable = clients.add_parser(
+        "disable", help="disable a client for good and revoke its access and refresh tokens; prints it as JSON"
+    )
+    disable.add_argument("client_id", metavar="CLIENT_ID", help="the client's id")
+    disable.set_defaults(handler=cmd_clients_disable)
+
+
+def _client_json(row: Any) -> str:
+    def instant(value: Any) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return json.dumps({
+        "client_id": row.client_id, "name": row.name,
+        "account": _global_id("Account", row.account_id) if row.account_id else None,
+        "public": row.is_public, "scopes": row.scope_list, "created_by": row.created_by,
+        "created_at": instant(row.created_at), "last_used_at": instant(row.last_used_at),
+        "secret_rotated_at": instant(row.secret_rotated_at), "disabled_at": instant(row.disabled_at),
+    }, ensure_ascii=False)
+
+
+def _on_client(settings: Settings, client_id: str, action: Callable[[Any], Awaitable[Any]]) -> Any:
+    """Run a client use case as the operator; an unknown id is a ``CommandError`` naming it."""
+    from billing.access.caller import Caller
+    from billing.errors import ErrorCode
+
+    try:
+        return with_database(settings, lambda: action(Caller.operator()))
+    except BusinessError as exc:
+        if exc.errors[0].code is ErrorCode.NOT_FOUND:
+            raise CommandError(f"no client {client_id!r} (see 'portal clients list')") from None
+        raise
+
+
+def cmd_clients_list(settings: Settings, args: argparse.Namespace) -> None:
+    from billing.access.caller import Caller
+    from billing.partner_clients import all_clients_query
+    from models.accounts import Account
+
+    async def run() -> list[Any]:
+        if args.account is not None and not await Account.exists(id=args.account):
+            raise CommandError(f"no account {_global_id('Account', args.account)}")
+        return list(await all_clients_query(Caller.operator(), args.account))
+
+    for row in with_database(settings, run):
+        print(_client_json(row))
+
+
+def cmd_clients_rotate_secret(settings: Settings, args: argparse.Namespace) -> None:
+    from api.oauth.client_auth import SecretVerifier
+    from api.oauth.credentials import PooledClientCredentials
+    from billing.partner_clients import rotate_client_secret
+
+    credentials = PooledClientCredentials(SecretVerifier(1))
+    issued = _on_client(
+        settings, args.client_id,
+        lambda operator: rotate_client_secret(operator, credentials, args.client_id, public_too=True),
+    )
+    print(json.dumps({"client_id": issued.client.client_id, "client_secret": issued.secret}))
+
+
+def cmd_clients_disable(settings: Settings, args: argparse.Namespace) -> None:
+    from billing.partner_clients import disable_client
+
+    row = _on_client(
+        settings, args.client_id, lambda operator: disable_client(operator, args.client_id, public_too=True)
+    )
+    print(_client_json(row))
+    print(f"client {row.client_id} is disabled; its tokens are revoked", file=sys.stderr)
 
 
 def cmd_users_create(settings: Settings, args: argparse.Namespace) -> None:
@@ -292,7 +376,7 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> None:
 
 def _add_notification_commands(sub: Any) -> None:
     worker = sub.add_parser("worker", help="deliver queued emails until stopped (mail sink if no PORTAL_SMTP_URL)")
-    worker.add_argument("--once", action="store_true", help="render pending invoice documents and deliver what is due now, then exit (cron, tests)")
+    worker.add_argument("--once", action="store_true", help="render pending invoice documents and deliver the emails and webhooks due now, then exit (cron, tests)")
     worker.set_defaults(handler=cmd_worker)
     sink = sub.add_parser("mailsink", help="run the development SMTP sink (writes .eml files to PORTAL_MAIL_DIR)")
     sink.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
@@ -310,16 +394,18 @@ def _add_notification_commands(sub: Any) -> None:
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     from api.logs import configure_logging
-    from api.worker import NoSmtpServer, run_worker
+    from api.worker import NoSmtpServer, run_worker, webhook_deliverer
     from notifications.single_worker import WorkerAlreadyRunning
 
     configure_logging(settings.log_level)
     daily, documents = _companions(settings)
+    webhooks = webhook_deliverer(settings)
 
     async def work() -> int:
         if args.once:  # the documents of invoices issued since, before the emails that announce them
             await documents.drain()
-        return await run_worker(settings, once=args.once, companions=[daily.run, documents.run])
+            await webhooks.drain()  # before the mail: an endpoint it disables emails its owners
+        return await run_worker(settings, once=args.once, companions=[daily.run, documents.run, webhooks.run])
 
     try:
         attempts = with_database(settings, work)

@@ -37,6 +37,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from api.idempotency import serve_idempotently
 from api.oauth.validation import AccessTokenValidator, InvalidToken
 from api.settings import Settings
 from api.web.routes import graphiql_page
@@ -194,11 +195,14 @@ class GraphQLEndpoint:
             await self.graphql(scope, receive, send)
             return
         try:
-            scope["portal.caller"] = await self.authenticate(request)
+            scope["portal.caller"] = caller = await self.authenticate(request)
         except (InvalidToken, NotAuthorised) as exc:
             await self.unauthorised(exc, request).__call__(scope, receive, send)
             return
-        await self.graphql(scope, receive, send)
+        # The caller's rate limit (429 when spent), then its Idempotency-Key (docs/limits.md).
+        services = request.app.state.services
+        guarded = serve_idempotently(services, caller)(self.graphql)
+        await services.rate_limiter.serve(caller, guarded, scope, receive, send)
 
     async def authenticate(self, request: Request) -> Any:
         """The caller of a request with a bearer token (``InvalidToken`` or

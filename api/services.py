@@ -9,13 +9,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from api.oauth import store
+from api.oauth.credentials import PooledClientCredentials
 from api.oauth.jwks import IssuerKeys
 from api.oauth.keys import SigningKey, load_signing_key
 from api.oauth.server import PortalAuthorizationServer
 from api.oauth.validation import AccessTokenValidator
+from api.rate_limits import RateLimiter
 from api.settings import Settings
 from billing.clock import Clock
 from billing.documents.links import DocumentLinks
@@ -36,6 +40,9 @@ class Services:
     document_links: DocumentLinks
     clock: Clock = field(default_factory=Clock)
     payment_gateway: PaymentGateway = field(default_factory=TestGateway)
+    rate_limiter: RateLimiter = field(default_factory=RateLimiter.unlimited)
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    """The instant, for what is kept for a time (idempotency keys); tests move it."""
 
     @classmethod
     def build(cls, settings: Settings, signing_key: SigningKey | None = None) -> Services:
@@ -51,10 +58,17 @@ class Services:
         return cls(
             settings, key, server, issuer_keys, validator, billing_policy(settings), invoice_fees(settings),
             DocumentLinks(document_link_secret(settings, key), settings.issuer), clock=clock, payment_gateway=TestGateway(today=clock.today),
+            rate_limiter=RateLimiter.from_settings(settings),
         )
+
+    @property
+    def client_credentials(self) -> PooledClientCredentials:
+        """Makes partner clients' ids and secrets, hashing in the token endpoint's bounded pool."""
+        return PooledClientCredentials(self.authorization_server.client_auth.verifier)
 
     async def aclose(self) -> None:
         await self.issuer_keys.aclose()
+        await self.rate_limiter.aclose()
 
 
 def billing_policy(settings: Settings) -> BillingPolicy:

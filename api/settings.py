@@ -65,6 +65,14 @@ class Settings:
     graphql_max_cost: int = 10_000
     graphql_timeout_seconds: float = 5.0
     graphql_compiled_plans: bool = True
+    rate_limit_client_per_minute: int = 600
+    rate_limit_client_burst: int = 100
+    rate_limit_subject_per_minute: int = 300
+    rate_limit_subject_burst: int = 100
+    redis_url: str | None = None
+    redis_key_prefix: str = "portal:"
+    idempotency_ttl_seconds: int = 86_400
+    idempotency_wait_seconds: float = 10.0
     trusted_documents_dir: Path | None = None
     introspection_clients: tuple[str, ...] = ()
     log_level: str = "INFO"
@@ -78,6 +86,12 @@ class Settings:
     outbox_batch_size: int = 100
     outbox_concurrency: int = 4
     outbox_poll_seconds: int = 2
+    webhook_timeout_seconds: float = 10.0
+    webhook_backoff_seconds: float = 5.0
+    webhook_backoff_max_seconds: float = 36_000.0
+    webhook_retry_window_seconds: int = 259_200
+    webhook_failure_threshold: int = 20
+    webhook_concurrency: int = 8
     invoice_switching_fee_jpy: int = 0
     invoice_monthly_fee_jpy: int = 0
     card_countries: tuple[str, ...] = ("US", "CA", "GB", "AU", "SG")
@@ -163,6 +177,26 @@ class Settings:
                 "PORTAL_GRAPHQL_TIMEOUT_SECONDS", cls.graphql_timeout_seconds, 0.1, 300
             ),
             graphql_compiled_plans=reader.choice("PORTAL_GRAPHQL_COMPILED_PLANS", "on", ("on", "off")) == "on",
+            rate_limit_client_per_minute=reader.integer(
+                "PORTAL_RATE_LIMIT_CLIENT_PER_MINUTE", cls.rate_limit_client_per_minute, 0, 1_000_000
+            ),
+            rate_limit_client_burst=reader.integer(
+                "PORTAL_RATE_LIMIT_CLIENT_BURST", cls.rate_limit_client_burst, 1, 1_000_000
+            ),
+            rate_limit_subject_per_minute=reader.integer(
+                "PORTAL_RATE_LIMIT_SUBJECT_PER_MINUTE", cls.rate_limit_subject_per_minute, 0, 1_000_000
+            ),
+            rate_limit_subject_burst=reader.integer(
+                "PORTAL_RATE_LIMIT_SUBJECT_BURST", cls.rate_limit_subject_burst, 1, 1_000_000
+            ),
+            redis_url=reader.redis_url("PORTAL_REDIS_URL"),
+            redis_key_prefix=reader.key_prefix("PORTAL_REDIS_KEY_PREFIX", cls.redis_key_prefix),
+            idempotency_ttl_seconds=reader.integer(
+                "PORTAL_IDEMPOTENCY_TTL_SECONDS", cls.idempotency_ttl_seconds, 60, 604_800
+            ),
+            idempotency_wait_seconds=reader.seconds(
+                "PORTAL_IDEMPOTENCY_WAIT_SECONDS", cls.idempotency_wait_seconds, 0, 120
+            ),
             trusted_documents_dir=reader.directory("PORTAL_TRUSTED_DOCUMENTS_DIR"),
             introspection_clients=tuple(
                 c.strip() for c in reader.text("PORTAL_INTROSPECTION_CLIENTS", "").split(",") if c.strip()
@@ -180,6 +214,22 @@ class Settings:
             outbox_batch_size=reader.integer("PORTAL_OUTBOX_BATCH_SIZE", cls.outbox_batch_size, 1, 1_000),
             outbox_concurrency=reader.integer("PORTAL_OUTBOX_CONCURRENCY", cls.outbox_concurrency, 1, 32),
             outbox_poll_seconds=reader.integer("PORTAL_OUTBOX_POLL_SECONDS", cls.outbox_poll_seconds, 1, 300),
+            webhook_timeout_seconds=reader.seconds(
+                "PORTAL_WEBHOOK_TIMEOUT_SECONDS", cls.webhook_timeout_seconds, 0.1, 120
+            ),
+            webhook_backoff_seconds=reader.seconds(
+                "PORTAL_WEBHOOK_BACKOFF_SECONDS", cls.webhook_backoff_seconds, 0.01, 86_400
+            ),
+            webhook_backoff_max_seconds=reader.seconds(
+                "PORTAL_WEBHOOK_BACKOFF_MAX_SECONDS", cls.webhook_backoff_max_seconds, 0.01, 604_800
+            ),
+            webhook_retry_window_seconds=reader.integer(
+                "PORTAL_WEBHOOK_RETRY_WINDOW_SECONDS", cls.webhook_retry_window_seconds, 1, 2_592_000
+            ),
+            webhook_failure_threshold=reader.integer(
+                "PORTAL_WEBHOOK_FAILURE_THRESHOLD", cls.webhook_failure_threshold, 1, 10_000
+            ),
+            webhook_concurrency=reader.integer("PORTAL_WEBHOOK_CONCURRENCY", cls.webhook_concurrency, 1, 128),
             invoice_switching_fee_jpy=reader.integer(
                 "PORTAL_INVOICE_SWITCHING_FEE_JPY", cls.invoice_switching_fee_jpy, 0, 1_000_000
             ),
@@ -200,6 +250,8 @@ class Settings:
             document_link_secret=reader.secret("PORTAL_DOCUMENT_LINK_SECRET"),
             clock=reader.day("PORTAL_CLOCK"),
         )
+        if settings.webhook_backoff_max_seconds < settings.webhook_backoff_seconds:
+            raise SettingsError("PORTAL_WEBHOOK_BACKOFF_MAX_SECONDS", "must not be less than PORTAL_WEBHOOK_BACKOFF_SECONDS")
         if settings.is_production and settings.clock is not None:
             raise SettingsError("PORTAL_CLOCK", "cannot be set in production: the service runs on the real date")
         if settings.is_production and not settings.issuer.startswith("https://"):

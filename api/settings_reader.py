@@ -141,6 +141,27 @@ class EnvReader:
             raise SettingsError(name, "has an invalid port") from None
         return value
 
+    def redis_url(self, name: str) -> str | None:
+        """``redis://[:password@]host[:port][/db]``, ``rediss://…`` or ``unix:///path`` (unset: None)."""
+        value = self._raw(name)
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
+            raise SettingsError(name, "must look like redis://host:6379/0, rediss://… or unix:///path/to/redis.sock")
+        try:
+            parts.port  # noqa: B018 - validates the port number
+        except ValueError:
+            raise SettingsError(name, "has an invalid port") from None
+        return value
+
+    def key_prefix(self, name: str, default: str) -> str:
+        """A prefix for keys in a shared store: 1 to 64 printable ASCII characters, no spaces."""
+        value = self._raw(name) or default
+        if not re.fullmatch(r"[\x21-\x7e]{1,64}", value):
+            raise SettingsError(name, f"must be 1 to 64 printable ASCII characters without spaces, not {value!r}")
+        return value
+
     def secret(self, name: str) -> str | None:
         """A secret of at least 32 characters (unset or empty: None)."""
         raw = self._raw(name)

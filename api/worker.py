@@ -10,6 +10,9 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from api.settings import Settings
+from billing.webhooks.destinations import Destinations
+from billing.webhooks.retry import RetryPolicy as WebhookRetryPolicy
+from billing.webhooks.worker import WebhookConfig, WebhookDeliverer
 from notifications.retry import RetryPolicy
 from notifications.single_worker import single_worker
 from notifications.sink import MailSink
@@ -54,6 +57,21 @@ def worker_config(settings: Settings) -> WorkerConfig:
             settings.outbox_max_attempts, settings.outbox_backoff_seconds, settings.outbox_backoff_max_seconds
         ),
     )
+
+
+def webhook_deliverer(settings: Settings) -> WebhookDeliverer:
+    """The webhook companion: ``PORTAL_WEBHOOK_*`` settings, production's destination rules."""
+    config = WebhookConfig(
+        retry=WebhookRetryPolicy(
+            settings.webhook_backoff_seconds, settings.webhook_backoff_max_seconds,
+            settings.webhook_retry_window_seconds,
+        ),
+        timeout_seconds=settings.webhook_timeout_seconds,
+        failure_threshold=settings.webhook_failure_threshold,
+        concurrency=settings.webhook_concurrency,
+        poll_seconds=settings.outbox_poll_seconds,
+    )
+    return WebhookDeliverer(config, Destinations(production=settings.is_production))
 
 
 async def run_worker(settings: Settings, *, once: bool, companions: Sequence[Companion] = ()) -> int:

@@ -27,7 +27,7 @@ from billing.access.rules import require_staff
 from billing.errors import BusinessError, ErrorCode
 from billing.policy import BankAccount
 from kit.money import Money
-from models.accounts import Member, Role
+from models.accounts import Account, Member, Role
 from models.coverage import Coverage
 from models.invoice_documents import DocumentKind
 from models.invoice_profile import InvoiceApplication, InvoiceProfile, Language
@@ -35,6 +35,7 @@ from models.invoices import Invoice
 from models.orders import Subscription
 from models.outbox import OutboxMessage
 from models.payment import PaymentMethod, PaymentSettings
+from models.webhooks import WebhookEndpoint
 from notifications.kinds import (
     BILLING_EMAIL_CHANGED,
     BILLING_HELD_NO_PAYMENT_METHOD,
@@ -43,6 +44,7 @@ from notifications.kinds import (
     INVOICE_APPLICATION_DECIDED,
     INVOICE_HELD_FOR_PO,
     INVOICE_ISSUED,
+    WEBHOOK_ENDPOINT_DISABLED,
 )
 from notifications.outbox import RequeueError, enqueue, requeue
 
@@ -298,3 +300,28 @@ async def requeue_email(caller: Caller, message_id: str) -> OutboxMessage:
     except RequeueError as exc:
         code = ErrorCode.NOT_FOUND if exc.missing else ErrorCode.NOT_ALLOWED
         raise BusinessError.single(code, str(exc), "id") from None
+
+
+async def webhook_endpoint_disabled(endpoint: WebhookEndpoint, failures: int) -> None:
+    """The account's owners with an email on file are told, once per disabling (the key
+    holds the moment), in the language of the account's invoice profile (Japanese when
+    it has none), in the transaction that disables the endpoint."""
+    owners = await Member.filter(account_id=endpoint.account_id, role=Role.OWNER, email__not_isnull=True)
+    addresses = sorted({owner.email for owner in owners if owner.email})
+    if not addresses or endpoint.disabled_at is None:
+        return
+    account = await Account.get(id=endpoint.account_id)
+    profile = await InvoiceProfile.filter(account_id=endpoint.account_id).order_by("id").first()
+    await enqueue(
+        WEBHOOK_ENDPOINT_DISABLED,
+        to=addresses,
+        language=profile.language.value if profile else "ja",
+        data={
+            "company_name": account.name,
+            "url": endpoint.url,
+            "reason": endpoint.disabled_reason or "",
+            "failures": failures,
+        },
+        dedup_key=f"webhook-endpoint:{endpoint.id}:disabled:{endpoint.disabled_at.isoformat()}",
+        account_id=endpoint.account_id,
+    )

@@ -47,6 +47,8 @@ class ErrorCode(Enum):
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     NOT_AFTER_TERM = "NOT_AFTER_TERM"
     NO_LIST_PRICE = "NO_LIST_PRICE"
+    # webhooks
+    DESTINATION_NOT_ALLOWED = "DESTINATION_NOT_ALLOWED"
 
     @property
     def description(self) -> str:
@@ -99,6 +101,9 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ),
     ErrorCode.NOT_AFTER_TERM: "The hour is not after the term end: post-term use starts on the day after it.",
     ErrorCode.NO_LIST_PRICE: "No list price is in force at that hour for the line's product and currency.",
+    ErrorCode.DESTINATION_NOT_ALLOWED: (
+        "Webhooks are not sent there: production needs https, and the host must resolve only to public addresses."
+    ),
 }
 
 

@@ -73,6 +73,7 @@ INVOICE_APPLICATION_DECIDED = "invoice_application_decided"
 CARD_PAYMENT_FAILED = "card_payment_failed"
 INVOICE_HELD_FOR_PO = "invoice_held_for_po"
 BILLING_HELD_NO_PAYMENT_METHOD = "billing_held_no_payment_method"
+WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled"
 
 KINDS: dict[str, dict[str, FieldSpec]] = {
     # An invoice was issued: to the profile's billing email with its CCs.
@@ -134,5 +135,12 @@ KINDS: dict[str, dict[str, FieldSpec]] = {
         "company_name": required(TEXT),
         "subscription": required(TEXT),
         "coverage": required(TEXT),
+    },
+    # The worker disabled a webhook endpoint after a run of failed attempts: to the account's owners.
+    WEBHOOK_ENDPOINT_DISABLED: {
+        "company_name": required(TEXT),
+        "url": required(TEXT),
+        "reason": required(TEXT),
+        "failures": required(INTEGER),
     },
 }

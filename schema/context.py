@@ -11,6 +11,7 @@ from strawberry.types import Info as StrawberryInfo
 from billing.access.caller import Caller
 from billing.clock import Clock
 from billing.documents.links import DocumentLinks
+from billing.partner_clients import ClientCredentials
 from billing.payment_settings.applications import InvoiceFees
 from billing.payment_settings.gateway import PaymentGateway
 from billing.policy import BillingPolicy
@@ -34,6 +35,13 @@ class Context:
         from the running app: what signs a link is what opens it (``api.documents``)."""
         links: DocumentLinks = self.request.app.state.services.document_links
         return links
+
+    @property
+    def client_credentials(self) -> ClientCredentials:
+        """Makes partner clients' ids and secrets (``Services.client_credentials``: the
+        authorization server's formats, hashed in its bounded pool)."""
+        credentials: ClientCredentials = self.request.app.state.services.client_credentials
+        return credentials
 
 
 Info = StrawberryInfo[Context, None]

@@ -27,6 +27,9 @@ class GraphQLErrorCode(Enum):
     REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
     INTERNAL = "INTERNAL"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    RATE_LIMITED = "RATE_LIMITED"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    IDEMPOTENCY_IN_PROGRESS = "IDEMPOTENCY_IN_PROGRESS"
 
     @property
     def description(self) -> str:
@@ -66,6 +69,16 @@ _DESCRIPTIONS: dict[GraphQLErrorCode, str] = {
     GraphQLErrorCode.SERVICE_UNAVAILABLE: (
         "A dependency (the database, or the token issuer's keys) did not answer: HTTP 503 with `Retry-After`; "
         "a failed query changed nothing, a mutation's effect may have to be checked."
+    ),
+    GraphQLErrorCode.RATE_LIMITED: (
+        "The caller's request budget (per partner client, or per person) is spent: HTTP 429 with `Retry-After`"
+        " and `RateLimit-*` headers; nothing ran."
+    ),
+    GraphQLErrorCode.IDEMPOTENCY_KEY_REUSED: (
+        "The `Idempotency-Key` was already used by this caller with another request body (HTTP 422); nothing ran."
+    ),
+    GraphQLErrorCode.IDEMPOTENCY_IN_PROGRESS: (
+        "The first request with this `Idempotency-Key` is still running and did not answer in time (HTTP 409)."
     ),
 }
 

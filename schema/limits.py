@@ -112,9 +112,10 @@ class OperationLimits(SchemaExtension):
             self.cache.record_validation(entry, context.pre_execution_errors)
 
     def get_results(self) -> dict[str, Any]:
-        """The cost, for a request that asks with ``"extensions": {"cost": true}``."""
-        asked = (self.execution_context.operation_extensions or {}).get("cost") is True
-        if not asked or self.cost is None:
+        """The cost of every operation that passed the limits, in the response's
+        ``extensions.cost``: ``{"value": <its cost>, "limit": <the request's budget>}``
+        (docs/limits.md). A request refused before its cost was known reports none."""
+        if self.cost is None or self.execution_context.pre_execution_errors:
             return {}
         return {"cost": {"value": _shown(self.cost), "limit": self._policy().max_cost}}
 

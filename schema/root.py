@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.clients.mutations import PartnerClientMutations
+from schema.clients.queries import PartnerClientQueries
 from schema.emails.mutations import EmailMutations
 from schema.invoices.mutations import InvoiceMutations
 from schema.invoices.queries import InvoiceQueries
@@ -17,15 +19,23 @@ from schema.payment.queries import PaymentQueries
 from schema.usage.mutations import UsageMutations
 from schema.usage.queries import UsageQueries
 from schema.viewer.queries import NodeQueries, ViewerQueries
+from schema.webhooks.mutations import WebhookMutations
+from schema.webhooks.queries import WebhookQueries
 
 
 @strawberry.type(description="Everything a caller can read.")
-class Query(ViewerQueries, NodeQueries, PaymentQueries, OrderQueries, UsageQueries, InvoiceQueries):
+class Query(
+    ViewerQueries, NodeQueries, PaymentQueries, OrderQueries, UsageQueries, InvoiceQueries, PartnerClientQueries,
+    WebhookQueries,
+):
     pass
 
 
 @strawberry.type(description="Everything a caller can change.")
-class Mutation(PaymentMutations, OrderMutations, UsageMutations, InvoiceMutations, EmailMutations):
+class Mutation(
+    PaymentMutations, OrderMutations, UsageMutations, InvoiceMutations, EmailMutations, PartnerClientMutations,
+    WebhookMutations,
+):
     pass
 
 

@@ -116,6 +116,10 @@ def settings(tmp_path: Any, database_url: str) -> Settings:
         audience=AUDIENCE,
         signing_key_file=tmp_path / "signing-key.json",
         mail_dir=tmp_path / "mail",
+        # Every request still goes through the rate limiter (and carries its headers), but a
+        # test may send thousands as one caller; tests/api/test_rate_limits.py sets small budgets.
+        rate_limit_client_burst=100_000,
+        rate_limit_subject_burst=100_000,
     )
 
 
@@ -173,10 +177,20 @@ class GraphQLClient:
         return await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=all_headers)
 
     async def __call__(self, query: str, token: str, variables: dict[str, Any] | None = None, **headers: str) -> dict[str, Any]:
-        """POST a query and return the JSON body; the HTTP status must be 200."""
+        """POST a query and return the JSON body without its cost report (``without_cost``);
+        the HTTP status must be 200."""
         response = await self.post(query, token, variables, **headers)
         assert response.status_code == 200, response.text
-        return response.json()
+        return without_cost(response.json())
+
+
+def without_cost(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` without the ``extensions.cost`` every operation that ran reports (docs/limits.md),
+    for comparing whole bodies; ``extensions`` goes too when nothing else is in it. The report
+    itself is checked by tests/schema/test_query_cost.py and tests/api/test_rate_limits.py."""
+    extensions = {k: v for k, v in (body.get("extensions") or {}).items() if k != "cost"}
+    rest = {k: v for k, v in body.items() if k != "extensions"}
+    return {**rest, "extensions": extensions} if extensions else rest
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from starlette.datastructures import FormData
 
 from api.oauth import store
-from api.oauth.secrets import unknown_client_hash, verify_secret
+from api.oauth.secrets import hash_secret, unknown_client_hash, verify_secret
 from api.oauth.store import PUBLIC_AUTH_METHOD
 from api.oauth.throttle import CLIENT, FailureThrottle, Key, Throttled, address_key
 
@@ -141,6 +141,10 @@ class SecretVerifier:
     async def verify(self, secret: str, stored_hash: str) -> bool:
         # Not abandoned on cancellation: the thread keeps its slot until the hash is done.
         return await to_thread.run_sync(self._verify, secret, stored_hash, limiter=self._limiter)
+
+    async def hash(self, secret: str) -> str:
+        """A new hash of ``secret`` (a client created or rotated), in the same bounded pool."""
+        return await to_thread.run_sync(hash_secret, secret, limiter=self._limiter)
 
     def _verify(self, secret: str, stored_hash: str) -> bool:
         with self._lock:

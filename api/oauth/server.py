@@ -282,11 +282,11 @@ class PortalAuthorizationServer(AuthorizationServer):
         return _on_loop(store.find_client, client_id)
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
-        """Record the access token (revocation, introspection) and, for a signed-in
-        user, the new refresh token of the family. A rotated refresh token keeps the
-        scope and the family start of the one it replaces (RFC 6749 section 6)."""
+        """Record the access token (revocation, introspection) and the client's last use
+        and, for a signed-in user, the new refresh token of the family. A rotated refresh
+        token keeps the scope and the family start of the one it replaces (RFC 6749 section 6)."""
         claims = _claims_of(token["access_token"])
-        _on_loop(store.record_issued_token, claims)
+        _on_loop(store.record_token_endpoint_issue, claims)
         if "refresh_token" not in token or not isinstance(request.user, grant_store.SignedInUser):
             return
         previous: grant_store.RefreshRecord | None = getattr(request, "refresh_token", None)

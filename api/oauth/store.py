@@ -126,7 +126,9 @@ def check_scopes(scopes: list[str]) -> list[str]:
     return list(dict.fromkeys(scopes))
 
 
-async def create_client(account_id: uuid.UUID, name: str, scopes: list[str]) -> tuple[str, str]:
+async def create_client(
+    account_id: uuid.UUID, name: str, scopes: list[str], *, created_by: str | None = None
+) -> tuple[str, str]:
     """Register a partner client; returns ``(client_id, client_secret)``.
 
     The secret is shown once: only its hash is kept.
@@ -135,7 +137,8 @@ async def create_client(account_id: uuid.UUID, name: str, scopes: list[str]) -> 
     await Account.get(id=account_id)
     client_id, secret = new_client_id(), new_client_secret()
     await OAuthClient.create(
-        client_id=client_id, secret_hash=hash_secret(secret), name=name, account_id=account_id, scopes=" ".join(scopes)
+        client_id=client_id, secret_hash=hash_secret(secret), name=name, account_id=account_id, scopes=" ".join(scopes),
+        created_by=created_by,
     )
     return client_id, secret
 
@@ -184,6 +187,13 @@ async def record_issued_token(claims: dict[str, Any]) -> None:
         issued_at=datetime.fromtimestamp(claims["iat"], UTC),
         expires_at=datetime.fromtimestamp(claims["exp"], UTC),
     )
+
+
+async def record_token_endpoint_issue(claims: dict[str, Any]) -> None:
+    """A token the token endpoint issued: recorded as ``record_issued_token`` does, and
+    the client's ``last_used_at`` set (once per token issued, never per API request)."""
+    await record_issued_token(claims)
+    await OAuthClient.filter(client_id=claims["client_id"]).update(last_used_at=datetime.now(UTC))
 
 
 async def find_token(jti: str) -> TokenRecord | None:

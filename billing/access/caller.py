@@ -29,6 +29,9 @@ PAYMENT_READ_SCOPES = (SCOPE_BILLING_READ, SCOPE_BILLING_WRITE)
 """Customers holding any of these read their account's payment settings: invoice
 profiles and invoice applications (bill-to, emails, phone, address, history).
 Partners (``invoices:read``) do not."""
+WEBHOOK_READ_SCOPES = (SCOPE_BILLING_READ, SCOPE_BILLING_WRITE)
+"""Customers holding any of these read their account's webhook endpoints and deliveries;
+partners (``invoices:read``) do not: deliveries show the messages and the receiver's answers."""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ Every use case checks its caller here and nowhere else:
 
 * ``require_staff`` for operator actions (orders, activations, runs, decisions);
 * ``require_writer`` for changes to an account's payment settings and POs;
+* ``may_read_credentials`` and ``require_credentials_owner`` for an account's partner
+  clients (reading them needs a writing role, changing them the OWNER role);
 * ``readable`` narrows any query to the rows the caller may read (Polar's
   ``get_readable_statement``): staff read every account (or the one they name),
   a customer with one of the required scopes reads their own account, anyone
@@ -31,7 +33,9 @@ from typing import TypeVar
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from billing.access.caller import Caller
+from billing.access.caller import PAYMENT_READ_SCOPES, SCOPE_BILLING_WRITE, Caller
+from billing.errors import BusinessError, ErrorCode
+from models.accounts import Role
 
 M = TypeVar("M", bound=Model)
 
@@ -98,3 +102,58 @@ def readable(
     if not may_read(caller, scopes) or caller.account_id is None or account_id not in (None, caller.account_id):
         return query.filter(pk__in=[])
     return query.filter(**{account_field: caller.account_id})
+
+
+def may_read_credentials(caller: Caller) -> bool:
+    """Whether ``caller`` may see an account's partner clients (credentials that read the
+    account's data): staff, and the account's OWNER and BILLING_ADMIN members with a
+    payment-reading scope (billing:read or billing:write). Not VIEWERs, and not partner
+    clients themselves, whatever their scopes; what it reads is ``readable``'s business."""
+    if caller.is_staff:
+        return True
+    writer_role = caller.role is not None and caller.role.can_write_billing
+    return writer_role and may_read(caller, PAYMENT_READ_SCOPES)
+
+
+def require_credentials_owner(caller: Caller) -> uuid.UUID | None:
+    """Refuse anyone but staff and an account's OWNER with billing:write: only they create,
+    rotate or disable the account's partner clients. Returns the caller's account (None
+    for staff, who name the account or the client)."""
+    if caller.is_staff:
+        return None
+    if caller.role is not Role.OWNER or not caller.has_scope(SCOPE_BILLING_WRITE) or caller.account_id is None:
+        raise Forbidden("Only an owner of the account with billing:write may manage its partner clients.")
+    return caller.account_id
+
+
+# --- webhooks: who manages an account's endpoints ------------------------------------------------
+# Reading endpoints and deliveries: WEBHOOK_READ_SCOPES (billing.access.caller). Managing them
+# (create, disable, enable, rotate, test, redeliver): the account's OWNER members with
+# billing:write, and staff naming the account; a billing admin or viewer is refused whatever
+# their scopes. Another account's endpoint or delivery answers like a missing one.
+
+
+def may_manage_webhooks(caller: Caller) -> bool:
+    """Staff, or an owner of the caller's account with ``billing:write``."""
+    return caller.is_staff or (
+        caller.account_id is not None and caller.role is Role.OWNER and caller.has_scope(SCOPE_BILLING_WRITE)
+    )
+
+
+def require_webhook_manager(caller: Caller) -> None:
+    if not may_manage_webhooks(caller):
+        raise Forbidden("Only an owner with billing:write (or staff) may manage webhook endpoints.")
+
+
+def webhook_account(caller: Caller, account_id: uuid.UUID | None) -> uuid.UUID:
+    """The account a new endpoint belongs to: the one staff name, or the owner's own (an
+    owner naming another account finds nothing)."""
+    require_webhook_manager(caller)
+    if caller.is_staff:
+        if account_id is None:
+            raise BusinessError.single(ErrorCode.REQUIRED, "Staff name the account (accountId).", "accountId")
+        return account_id
+    assert caller.account_id is not None  # may_manage_webhooks
+    if account_id not in (None, caller.account_id):
+        raise BusinessError.single(ErrorCode.NOT_FOUND, "No such account.", "accountId")
+    return caller.account_id

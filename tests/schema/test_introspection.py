@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from api.oauth.tokens import CONSOLE_CLIENT_ID
+from tests.conftest import without_cost
 from tests.schema.test_request_budget import app_with
 
 SCHEMA = "{ __schema { queryType { name } } }"
@@ -20,7 +21,7 @@ TYPENAME = "{ __typename viewer { __typename subject } }"
 async def _run(http: httpx.AsyncClient, token: str, query: str) -> dict[str, Any]:
     response = await http.post("/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200, response.text
-    return response.json()
+    return without_cost(response.json())
 
 
 @pytest.mark.parametrize("query", [SCHEMA, TYPE])

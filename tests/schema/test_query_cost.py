@@ -157,7 +157,8 @@ async def test_the_cost_limit_is_the_setting(settings: Any, signing_key: Any, to
                              headers={"Authorization": f"Bearer {token}"})).json()
             for n in (49, 50)
         ]
-    assert answers[0] == {"data": {"invoices": {"edges": []}}}  # 1 + 49 × 2 = 99
+    # 1 + 49 × 2 = 99, reported without being asked for
+    assert answers[0] == {"data": {"invoices": {"edges": []}}, "extensions": {"cost": {"value": 99, "limit": 100}}}
     assert answers[1]["errors"][0]["extensions"] == {
         "code": "QUERY_TOO_COMPLEX", "limit": "cost", "value": 101, "maximum": 100
     }

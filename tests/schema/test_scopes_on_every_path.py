@@ -4,7 +4,7 @@ Every ``Node`` type declares once which scopes read it (``schema.permissions.rea
 staff read every type). These tests enumerate the built schema rather than list types or
 fields by hand:
 
-* every ``Node`` type has a declaration, and the table of ``MAKERS`` below creates one
+* every ``Node`` type has a declaration, and the table of ``MAKERS`` (tests/support/worlds.py) creates one
   object of every ``Node`` type (a new type fails here until it has both);
 * walking the schema from every root field, no field reaches a ``Node`` type with a
   scope that its declaration does not allow (``PaymentSettings.invoiceProfile`` is
@@ -20,8 +20,8 @@ fields by hand:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
@@ -43,17 +43,14 @@ import schema
 from api.oauth.store import create_client, record_issued_token
 from billing.access.caller import ALL_SCOPES, CUSTOMER_SCOPES, SCOPE_ADMIN, SCOPE_INVOICES_READ, Caller
 from models.accounts import Account, Role
-from models.coverage import Coverage
 from models.invoices import Invoice
-from models.orders import OrderLine
 from schema.ids import global_id
 from schema.permissions import read_scopes, readers
 from schema.viewer.queries import MAX_NODES
 from tests.conftest import AUDIENCE, ISSUER
 from tests.support import forge
-from tests.support.invoicing import activate, book, line, run_billing
-from tests.support.payment import APPLY, APPROVE, OWNER_SCOPES, SETTINGS, application, payload
 from tests.support.schema_scopes import required_scopes
+from tests.support.worlds import MAKERS, World, build_world
 
 NODE = "query N($id: ID!) { node(id: $id) { __typename id } }"
 NODES = "query Ns($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }"
@@ -99,6 +96,8 @@ def test_the_declarations_chosen() -> None:
         "OrderLine": {"billing:read", "billing:write", "invoices:read"},
         "InvoiceProfile": {"billing:read", "billing:write"},
         "InvoiceApplication": {"billing:read", "billing:write"},
+        "WebhookEndpoint": {"billing:read", "billing:write"},
+        "WebhookDelivery": {"billing:read", "billing:write"},
     }
 
 
@@ -168,87 +167,10 @@ def test_a_partner_reaches_no_invoice_profile_data_through_any_field() -> None:
         assert not reached & bill_to_types, f"{root}.{field_name} reaches {reached & bill_to_types}"
 
 
-# --- the objects: one of every Node type, for two accounts --------------------------------------
-
-
-@dataclass
-class World:
-    """What the makers build for one account; ``made`` maps a type name to its object's id."""
-
-    gql: Any
-    token_for: Any
-    account: Account
-    owner: str
-    made: dict[str, str] = field(default_factory=dict)
-    line: OrderLine | None = None
-
-
-async def _make_account(world: World) -> str:
-    return global_id("Account", world.account.id)
-
-
-async def _make_invoice_application(world: World) -> str:
-    owner = await world.token_for(world.owner, OWNER_SCOPES)
-    applied = payload(await world.gql(APPLY, owner, {"input": application("JP")}), "applyForInvoicePayment")
-    assert applied["errors"] == [], applied
-    return str(applied["application"]["id"])
-
-
-async def _make_invoice_profile(world: World) -> str:
-    staff = await world.token_for("staff-1", "admin")
-    approved = payload(
-        await world.gql(APPROVE, staff, {"id": world.made["InvoiceApplication"]}), "approveInvoiceApplication"
-    )
-    assert approved["errors"] == [], approved
-    owner = await world.token_for(world.owner, OWNER_SCOPES)
-    settings = payload(await world.gql(SETTINGS, owner, {"coverage": "JP"}), "paymentSettings")
-    return str(settings["invoiceProfile"]["id"])
-
-
-async def _make_subscription(world: World) -> str:
-    _, (row,) = await book(world.account, [line("Compute", "1000")], coverage=Coverage.JP, booked_on=DAY, start=DAY,
-                           end=date(2027, 3, 1))
-    world.line = row
-    return global_id("Subscription", row.subscription_id)
-
-
-async def _make_order_line(world: World) -> str:
-    assert world.line is not None
-    await activate(world.line, DAY)
-    return global_id("OrderLine", world.line.id)
-
-
-async def _make_invoice(world: World) -> str:
-    await run_billing(DAY)
-    invoice = await Invoice.filter(account_id=world.account.id).order_by("id").first()
-    assert invoice is not None, "the billing run issued no invoice"
-    return global_id("Invoice", invoice.id)
-
-
-Maker = Callable[[World], Awaitable[str]]
-MAKERS: list[tuple[str, Maker]] = [
-    ("Account", _make_account),
-    ("InvoiceApplication", _make_invoice_application),
-    ("InvoiceProfile", _make_invoice_profile),  # approving the application makes it
-    ("Subscription", _make_subscription),  # JP pays by invoice now, so an order may be booked
-    ("OrderLine", _make_order_line),
-    ("Invoice", _make_invoice),
-]
-"""How to make one object of every Node type, in order (a maker may use what earlier ones made)."""
-
-
 def test_the_makers_cover_every_node_type() -> None:
     names = [name for name, _ in MAKERS]
     assert len(names) == len(set(names))
     assert sorted(names) == _node_type_names(), "add a maker for each new Node type to MAKERS"
-
-
-async def _world(gql: Any, token_for: Any, account: Account, owner: str) -> World:
-    world = World(gql, token_for, account, owner)
-    for type_name, make in MAKERS:
-        world.made[type_name] = await make(world)
-        assert relay.GlobalID.from_id(world.made[type_name]).type_name == type_name
-    return world
 
 
 # --- who asks -----------------------------------------------------------------------------------
@@ -305,6 +227,7 @@ def _root_arguments(worlds: list[World], invoice_number: str) -> dict[tuple[str,
         ("paymentSettings", "coverage"): "JP",
         ("listPrices", "product"): "Compute",
         ("invoice", "number"): invoice_number,
+        ("webhookDeliveries", "endpointId"): worlds[0].made["WebhookEndpoint"],
     }
 
 
@@ -330,7 +253,9 @@ def _root_query(field_name: str, values: dict[tuple[str, str], Any]) -> tuple[st
 async def test_every_path_answers_as_the_declarations_say(
     gql: Any, client: Any, token_for: Any, signing_key: Any, account: Account, other_account: Account
 ) -> None:
-    worlds = [await _world(gql, token_for, account, "owner"), await _world(gql, token_for, other_account, "intruder")]
+    worlds = [
+        await build_world(gql, token_for, account, "owner"), await build_world(gql, token_for, other_account, "intruder")
+    ]
     objects = [(type_name, gid, world.account.id) for world in worlds for type_name, gid in world.made.items()]
     assert len(objects) == 2 * len(_node_type_names())
     invoice = await Invoice.get(id=int(relay.GlobalID.from_id(worlds[0].made["Invoice"]).node_id))
@@ -372,7 +297,9 @@ async def test_the_billing_read_functions_enforce_the_same_scopes(
 ) -> None:
     """Each type's ``resolve_nodes`` called directly, past ``node``'s gate: the billing
     function behind it narrows to the declaration by itself."""
-    worlds = [await _world(gql, token_for, account, "owner"), await _world(gql, token_for, other_account, "intruder")]
+    worlds = [
+        await build_world(gql, token_for, account, "owner"), await build_world(gql, token_for, other_account, "intruder")
+    ]
     callers = [Caller("staff-1", frozenset({SCOPE_ADMIN}), "test")] + [
         Caller("owner", frozenset({scope}), "test", account.id, Role.OWNER) for scope in CUSTOMER_SCOPES
     ]

@@ -56,6 +56,7 @@ def test_links_last_ten_minutes() -> None:
         "",
         "not-a-token",
     ],
+    ids=["another-secret", "another-purpose", "another-payload", "empty", "not-a-token"],  # tokens hold the time
 )
 def test_a_forged_link_names_nothing(token: str) -> None:
     with pytest.raises(LinkRefused) as refused:

@@ -1,0 +1,1 @@
+"""Signed webhooks over GraphQL: endpoints, their deliveries and tries."""

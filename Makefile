@@ -25,7 +25,8 @@ run: install
 	@echo "Emails are delivered by a background worker: to PORTAL_SMTP_URL if set, otherwise written as"
 	@echo "  .eml files to $${PORTAL_MAIL_DIR:-var/mail}/ by the built-in mail sink. See: ls $${PORTAL_MAIL_DIR:-var/mail}"
 	@echo ""
-	$(BIN)/portal worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(BIN)/portal serve
+	$(BIN)/portal worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  PORTAL_SHUTDOWN_DRAIN_SECONDS=$${PORTAL_SHUTDOWN_DRAIN_SECONDS:-0} $(BIN)/portal serve  # Ctrl-C stops at once
 
 # Static checks first (imports sorted and used, the import direction of ARCHITECTURE.md,
 # types), then the whole suite.

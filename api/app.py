@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -15,8 +16,11 @@ from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
 from api.documents import document_routes
+from api.drain import Drain
 from api.errors import ServiceUnavailableMiddleware
 from api.graphql_app import GraphQLEndpoint
+from api.logs import AccessLogMiddleware
+from api.metrics import MetricsMiddleware, metrics_routes, serve_metrics_port
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from api.oauth.routes import oauth_routes
 from api.rate_limits import RATE_LIMIT_HEADERS
@@ -43,6 +47,7 @@ def create_app(services: Services, *, manage_database: bool = True) -> Starlette
         field_suggestions=not settings.is_production,
         trusted=TrustedDocuments.load(settings.trusted_documents_dir),
         compiled_plans=settings.graphql_compiled_plans,
+        tracer_provider=services.tracer_provider,
     )
     graphql = GraphQLEndpoint(schema, services.validator, graphiql=not settings.is_production)
 
@@ -56,7 +61,8 @@ def create_app(services: Services, *, manage_database: bool = True) -> Starlette
                 statement_timeout=settings.db_statement_timeout_seconds,
             )
             async with RegisterTortoise(app, config=config):
-                yield
+                with serve_metrics_port(settings, services.metrics):  # PORTAL_METRICS_PORT, if set
+                    yield
         else:
             yield
         await services.aclose()
@@ -65,14 +71,22 @@ def create_app(services: Services, *, manage_database: bool = True) -> Starlette
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        *metrics_routes(settings, services.metrics),  # /metrics unless off or on PORTAL_METRICS_PORT
         *document_routes(graphql, services.document_links, services.billing_policy.bank),  # /invoices/{number}.pdf, /documents/{token}
         *oauth_routes(services.authorization_server, settings.issuer, services.signing_key),
         *signin_routes(settings),  # /signin, /signout: people sign in for the authorization code grant
         *([] if settings.is_production else web_routes()),  # /static/ and /console/: development only
     ]
     middleware = [
+        *(  # outermost: the request's span is current for everything inside (api/tracing.py)
+            [Middleware(OpenTelemetryMiddleware, tracer_provider=services.tracer_provider,
+                        exclude_spans=["receive", "send"])]
+            if services.tracer_provider is not None else []
+        ),
         Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
         Middleware(RequestIdMiddleware),
+        Middleware(AccessLogMiddleware),  # one line per request, with its request id (api/logs.py)
+        Middleware(MetricsMiddleware, metrics=services.metrics),
         # Inside the two above (a preflight carries a request id), outside the rest (a 503
         # or a 413 carries Access-Control-Allow-Origin, so the browser lets the console read it).
         # Absent unless PORTAL_CORS_ORIGINS names origins; bearer tokens only, never credentials.
@@ -98,6 +112,7 @@ def create_app(services: Services, *, manage_database: bool = True) -> Starlette
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.services = services
+    app.state.drain = Drain()  # set by api.serving on SIGTERM: /readyz answers 503
     app.state.schema = schema
     return app
 
@@ -108,7 +123,9 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """The process can reach its database."""
+    """The process can reach its database and is not stopping."""
+    if request.app.state.drain.active:
+        return JSONResponse({"status": "draining"}, status_code=503)
     try:
         await connections.get("default").execute_query("SELECT 1")
     except Exception as exc:  # any failure means "not ready"; the reason is reported

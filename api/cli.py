@@ -16,6 +16,7 @@ from typing import Any
 
 from tortoise.context import TortoiseContext
 
+from api.oauth.key_commands import add_key_commands
 from api.settings import Settings, SettingsError
 from billing.errors import BusinessError
 from models.accounts import Role
@@ -114,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_notification_commands(sub)
     _add_billing_commands(sub)
     _add_usage_commands(sub)
+    add_key_commands(sub)
     return parser
 
 
@@ -158,23 +160,14 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
-    import uvicorn
-
     from api.app import create_app
     from api.logs import configure_logging
     from api.services import Services
+    from api.serving import serve
 
-    configure_logging(settings.log_level)
-    app = create_app(Services.build(settings))
-    uvicorn.run(
-        app,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        proxy_headers=True,
-        server_header=False,  # no `server: uvicorn` banner
-        date_header=True,
-        log_config=None,
-    )
+    configure_logging(settings.log_level, settings.log_format)
+    settings = settings.listening_on(args.host or settings.host, args.port or settings.port)
+    serve(create_app(Services.build(settings)), settings)  # drains on SIGTERM: docs/operations.md
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
@@ -394,18 +387,22 @@ def _add_notification_commands(sub: Any) -> None:
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     from api.logs import configure_logging
+    from api.metrics import Metrics
     from api.worker import NoSmtpServer, run_worker, webhook_deliverer
     from notifications.single_worker import WorkerAlreadyRunning
 
-    configure_logging(settings.log_level)
-    daily, documents = _companions(settings)
-    webhooks = webhook_deliverer(settings)
+    configure_logging(settings.log_level, settings.log_format)
+    metrics = Metrics.with_database()  # served on PORTAL_METRICS_PORT, if set
+    daily, documents = _companions(settings, metrics)
+    webhooks = webhook_deliverer(settings, metrics)
 
     async def work() -> int:
         if args.once:  # the documents of invoices issued since, before the emails that announce them
             await documents.drain()
             await webhooks.drain()  # before the mail: an endpoint it disables emails its owners
-        return await run_worker(settings, once=args.once, companions=[daily.run, documents.run, webhooks.run])
+        return await run_worker(
+            settings, once=args.once, companions=[daily.run, documents.run, webhooks.run], metrics=metrics
+        )
 
     try:
         attempts = with_database(settings, work)
@@ -415,14 +412,17 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
         print(f"{attempts} delivery attempt(s) made", file=sys.stderr)
 
 
-def _companions(settings: Settings) -> tuple[Any, Any]:
+def _companions(settings: Settings, metrics: Any = None) -> tuple[Any, Any]:
     """The worker's companions: the daily billing run and the rendering of documents."""
     from api.services import Services
     from billing.documents.renderer import DocumentRenderer
     from billing.invoicing.daily import DailyBilling
 
     services = Services.build(settings)
-    daily = DailyBilling(services.billing_policy, services.payment_gateway, clock=services.clock)
+    daily = DailyBilling(
+        services.billing_policy, services.payment_gateway, clock=services.clock,
+        on_report=None if metrics is None else metrics.billing_run,
+    )
     return daily, DocumentRenderer(services.billing_policy, poll_seconds=settings.outbox_poll_seconds)
 
 
@@ -474,15 +474,22 @@ def _iso_date(text: str) -> Any:
 
 
 def cmd_billing_run(settings: Settings, args: argparse.Namespace) -> None:
+    from rich.console import Console
+    from rich.progress import Progress
+
     from api.services import Services
     from billing.access.caller import Caller
     from billing.invoicing.run import run_billing_as
     services = Services.build(settings)
-    report = with_database(
-        settings, lambda: run_billing_as(
-            Caller.operator(), args.as_of, services.billing_policy, services.payment_gateway, services.clock
+    # A bar on a terminal (on standard error); piped, only the JSON report on standard output.
+    with Progress(console=Console(stderr=True), disable=not sys.stderr.isatty(), transient=True) as bar:
+        task = bar.add_task("billing", total=None)
+        report = with_database(
+            settings, lambda: run_billing_as(
+                Caller.operator(), args.as_of, services.billing_policy, services.payment_gateway, services.clock,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
         )
-    )
     holds = [{"subscription": _global_id("Subscription", h.subscription_id), "reason": h.reason.value}
              for h in report.held]
     print(json.dumps({

@@ -26,6 +26,7 @@ import math
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.metrics import route_template
 from api.oauth.jwks import IssuerUnavailable
 from models.database import is_database_unavailable
 from schema.error_codes import GraphQLErrorCode
@@ -93,7 +94,7 @@ class ServiceUnavailableMiddleware:
             logger.warning(
                 "503 for %s %s (request %s): %s: %s",
                 scope.get("method", "-"),
-                scope.get("path", "-"),
+                route_template(scope),  # not the raw path: /documents/{token} carries a secret
                 current_request_id.get(),
                 type(exc).__name__,
                 exc,

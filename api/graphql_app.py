@@ -143,6 +143,24 @@ class PortalGraphQL(GraphQL):
         root_value: Any,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        """Run the operation, then count it and its errors by code (api/metrics.py) and
+        leave its name for the access log (api/logs.py)."""
+        result = await self._execute_operation(request, request_adapter, context, root_value, request_data)
+        name = context.operation_name or request_data.operation_name
+        if not isinstance(name, str):  # `operationName` as the client sent it: any JSON value
+            name = None
+        request.scope["portal.operation"] = name
+        request.app.state.services.metrics.graphql_result(name, result.errors)
+        return result
+
+    async def _execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        context: Context,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
         settings: Settings = request.app.state.services.settings
         policy = RequestPolicy(
             max_cost=settings.graphql_max_cost,
@@ -194,13 +212,15 @@ class GraphQLEndpoint:
         if self.graphiql and request.method == "GET" and "text/html" in request.headers.get("accept", ""):
             await self.graphql(scope, receive, send)
             return
+        services = request.app.state.services
         try:
             scope["portal.caller"] = caller = await self.authenticate(request)
         except (InvalidToken, NotAuthorised) as exc:
+            services.metrics.token_validations.labels(_token_result(exc)).inc()
             await self.unauthorised(exc, request).__call__(scope, receive, send)
             return
+        services.metrics.token_validations.labels("ok").inc()
         # The caller's rate limit (429 when spent), then its Idempotency-Key (docs/limits.md).
-        services = request.app.state.services
         guarded = serve_idempotently(services, caller)(self.graphql)
         await services.rate_limiter.serve(caller, guarded, scope, receive, send)
 
@@ -243,6 +263,15 @@ class GraphQLEndpoint:
 
 class _MissingToken(InvalidToken):
     pass
+
+
+def _token_result(exc: Exception) -> str:
+    """The ``result`` label of a refused token (``portal_token_validations``)."""
+    if isinstance(exc, _MissingToken):
+        return "missing"
+    if "revoked" in str(exc):
+        return "revoked"
+    return "invalid" if isinstance(exc, InvalidToken) else "not_authorised"
 
 
 def _timed_out(seconds: float, operation_name: str | None) -> ExecutionResult:

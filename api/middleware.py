@@ -8,6 +8,7 @@ import uuid
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.tracing import current_trace_id
 from schema.request_id import current_request_id
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -15,7 +16,8 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 class RequestIdMiddleware:
     """Takes a sane ``X-Request-ID`` from the client or makes one; logs and
-    masked errors carry it, and the response echoes it."""
+    masked errors carry it, and the response echoes it. When tracing is on
+    (api/tracing.py), it is the trace id, so the id a client quotes finds the trace."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -25,7 +27,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if _SAFE_ID.match(given) else uuid.uuid4().hex
+        request_id = current_trace_id() or (given if _SAFE_ID.match(given) else uuid.uuid4().hex)
         token = current_request_id.set(request_id)
 
         async def send_with_id(message: Message) -> None:

@@ -13,14 +13,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from opentelemetry.sdk.trace import TracerProvider
+
+from api.metrics import Metrics
 from api.oauth import store
 from api.oauth.credentials import PooledClientCredentials
 from api.oauth.jwks import IssuerKeys
-from api.oauth.keys import SigningKey, load_signing_key
+from api.oauth.key_set import KeyRing
+from api.oauth.keys import SigningKey
 from api.oauth.server import PortalAuthorizationServer
 from api.oauth.validation import AccessTokenValidator
 from api.rate_limits import RateLimiter
 from api.settings import Settings
+from api.tracing import tracer_provider
 from billing.clock import Clock
 from billing.documents.links import DocumentLinks
 from billing.payment_settings.applications import InvoiceFees
@@ -41,24 +46,32 @@ class Services:
     clock: Clock = field(default_factory=Clock)
     payment_gateway: PaymentGateway = field(default_factory=TestGateway)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter.unlimited)
+    metrics: Metrics = field(default_factory=Metrics.with_database)
+    """This app's Prometheus registry (api/metrics.py): one per ``Services``, none global."""
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     """The instant, for what is kept for a time (idempotency keys); tests move it."""
+    tracer_provider: TracerProvider | None = None
+    """OpenTelemetry traces (api/tracing.py): None unless OTEL_EXPORTER_OTLP_ENDPOINT is set."""
 
     @classmethod
-    def build(cls, settings: Settings, signing_key: SigningKey | None = None) -> Services:
+    def build(cls, settings: Settings, signing_key: SigningKey | KeyRing | None = None) -> Services:
         if not settings.is_production:
             # authlib refuses plain-http token requests unless told otherwise; in
             # production the service sits behind TLS and this is never set.
             os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
-        key = signing_key or load_signing_key(settings)
-        server = PortalAuthorizationServer.from_settings(settings, key)
-        issuer_keys = IssuerKeys(settings.issuer, key, settings.trusted_issuers, timeout=settings.jwks_timeout_seconds)
+        # the key set follows its file (rotations); ``key``, what the session and link
+        # secrets derive from, is the key active at start
+        ring = KeyRing.fixed(signing_key) if isinstance(signing_key, SigningKey) else signing_key
+        ring = ring or KeyRing.from_settings(settings)
+        key = ring.active
+        server = PortalAuthorizationServer.from_settings(settings, ring)
+        issuer_keys = IssuerKeys(settings.issuer, ring, settings.trusted_issuers, timeout=settings.jwks_timeout_seconds)
         validator = AccessTokenValidator(issuer_keys, settings.audience, store.is_revoked)
         clock = Clock(fixed=settings.clock, simulation_allowed=not settings.is_production)
         return cls(
             settings, key, server, issuer_keys, validator, billing_policy(settings), invoice_fees(settings),
             DocumentLinks(document_link_secret(settings, key), settings.issuer), clock=clock, payment_gateway=TestGateway(today=clock.today),
-            rate_limiter=RateLimiter.from_settings(settings),
+            rate_limiter=RateLimiter.from_settings(settings), tracer_provider=tracer_provider(settings),
         )
 
     @property
@@ -69,6 +82,8 @@ class Services:
     async def aclose(self) -> None:
         await self.issuer_keys.aclose()
         await self.rate_limiter.aclose()
+        if self.tracer_provider is not None:
+            self.tracer_provider.shutdown()  # sends the spans still batched
 
 
 def billing_policy(settings: Settings) -> BillingPolicy:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -40,6 +40,8 @@ class Settings:
     db_statement_timeout_seconds: float = 10.0
     jwks_timeout_seconds: float = 3.0
     issuer: str = "http://127.0.0.1:8000"
+    issuer_set: bool = False
+    """``PORTAL_ISSUER`` was set; else the issuer is the local address (``listening_on``)."""
     audience: str = "billing-portal"
     signing_key_file: Path = Path("var/signing-key.json")
     trusted_issuers: tuple[TrustedIssuer, ...] = ()
@@ -58,6 +60,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     host: str = "127.0.0.1"
     port: int = 8000
+    shutdown_drain_seconds: float = 5.0
+    shutdown_timeout_seconds: int = 20
     max_body_bytes: int = 262_144
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 15
@@ -70,12 +74,18 @@ class Settings:
     rate_limit_subject_per_minute: int = 300
     rate_limit_subject_burst: int = 100
     redis_url: str | None = None
+    otlp_endpoint: str | None = None
+    """``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``…_TRACES_ENDPOINT``): traces are sent there (api/tracing.py); unset, none are made."""
     redis_key_prefix: str = "portal:"
     idempotency_ttl_seconds: int = 86_400
     idempotency_wait_seconds: float = 10.0
     trusted_documents_dir: Path | None = None
     introspection_clients: tuple[str, ...] = ()
     log_level: str = "INFO"
+    log_format: str = "text"
+    metrics: str = "public"
+    metrics_token: str | None = None
+    metrics_port: int | None = None
     smtp_url: str | None = None
     mail_from: str = "Billing Portal <billing@portal.invalid>"
     mail_dir: Path = Path("var/mail")
@@ -110,6 +120,13 @@ class Settings:
     def is_production(self) -> bool:
         return self.env == "production"
 
+    def listening_on(self, host: str, port: int) -> Settings:
+        """These settings for a server on ``host``:``port`` (``portal serve --host --port``):
+        without ``PORTAL_ISSUER`` the issuer is that address, so the metadata's endpoints
+        are where the server listens. Production always sets ``PORTAL_ISSUER``."""
+        issuer = self.issuer if self.issuer_set else local_issuer(host, port)
+        return replace(self, host=host, port=port, issuer=issuer)
+
     @property
     def console(self) -> str:
         """Where customers open the console (``PORTAL_CONSOLE_URL``; by default the
@@ -121,6 +138,9 @@ class Settings:
         """Build settings from ``environ`` (default: ``os.environ``)."""
         env = os.environ if environ is None else environ
         reader = EnvReader(env)
+        host = reader.text("PORTAL_HOST", cls.host)
+        port = reader.integer("PORTAL_PORT", cls.port, 1, 65_535)
+        production = reader.choice("PORTAL_ENV", cls.env, ENVIRONMENTS) == "production"
         settings = cls(
             env=reader.choice("PORTAL_ENV", cls.env, ENVIRONMENTS),
             database_url=reader.database_url("PORTAL_DATABASE_URL", cls.database_url),
@@ -131,7 +151,8 @@ class Settings:
                 "PORTAL_DB_STATEMENT_TIMEOUT_SECONDS", cls.db_statement_timeout_seconds, 0.1, 3_600
             ),
             jwks_timeout_seconds=reader.seconds("PORTAL_JWKS_TIMEOUT_SECONDS", cls.jwks_timeout_seconds, 0.1, 60),
-            issuer=reader.url("PORTAL_ISSUER", cls.issuer),
+            issuer=reader.url("PORTAL_ISSUER", local_issuer(host, port)),
+            issuer_set=reader.text("PORTAL_ISSUER", "") != "",
             audience=reader.text("PORTAL_AUDIENCE", cls.audience),
             signing_key_file=Path(reader.text("PORTAL_SIGNING_KEY_FILE", str(cls.signing_key_file))),
             trusted_issuers=reader.trusted_issuers("PORTAL_TRUSTED_ISSUERS"),
@@ -166,8 +187,14 @@ class Settings:
                 "PORTAL_LOGIN_FAILURES_PER_ADDRESS", cls.login_failures_per_address, 1, 100_000
             ),
             cors_origins=reader.origins("PORTAL_CORS_ORIGINS"),
-            host=reader.text("PORTAL_HOST", cls.host),
-            port=reader.integer("PORTAL_PORT", cls.port, 1, 65_535),
+            host=host,
+            port=port,
+            shutdown_drain_seconds=reader.seconds(
+                "PORTAL_SHUTDOWN_DRAIN_SECONDS", cls.shutdown_drain_seconds, 0, 300
+            ),
+            shutdown_timeout_seconds=reader.integer(
+                "PORTAL_SHUTDOWN_TIMEOUT_SECONDS", cls.shutdown_timeout_seconds, 1, 3_600
+            ),
             max_body_bytes=reader.integer("PORTAL_MAX_BODY_BYTES", cls.max_body_bytes, 1_024, 10_485_760),
             graphql_max_depth=reader.integer("PORTAL_GRAPHQL_MAX_DEPTH", cls.graphql_max_depth, 2, 50),
             graphql_max_aliases=reader.integer("PORTAL_GRAPHQL_MAX_ALIASES", cls.graphql_max_aliases, 1, 200),
@@ -190,6 +217,8 @@ class Settings:
                 "PORTAL_RATE_LIMIT_SUBJECT_BURST", cls.rate_limit_subject_burst, 1, 1_000_000
             ),
             redis_url=reader.redis_url("PORTAL_REDIS_URL"),
+            otlp_endpoint=(env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+                           or None),
             redis_key_prefix=reader.key_prefix("PORTAL_REDIS_KEY_PREFIX", cls.redis_key_prefix),
             idempotency_ttl_seconds=reader.integer(
                 "PORTAL_IDEMPOTENCY_TTL_SECONDS", cls.idempotency_ttl_seconds, 60, 604_800
@@ -202,6 +231,10 @@ class Settings:
                 c.strip() for c in reader.text("PORTAL_INTROSPECTION_CLIENTS", "").split(",") if c.strip()
             ),
             log_level=reader.choice("PORTAL_LOG_LEVEL", cls.log_level, ("DEBUG", "INFO", "WARNING", "ERROR")),
+            log_format=reader.choice("PORTAL_LOG_FORMAT", "json" if production else "text", ("json", "text")),
+            metrics=reader.choice("PORTAL_METRICS", "token" if production else "public", ("public", "token", "off")),
+            metrics_token=reader.secret("PORTAL_METRICS_TOKEN"),
+            metrics_port=reader.integer("PORTAL_METRICS_PORT", 0, 0, 65_535) or None,
             smtp_url=reader.smtp_url("PORTAL_SMTP_URL"),
             mail_from=reader.text("PORTAL_MAIL_FROM", cls.mail_from),
             mail_dir=Path(reader.text("PORTAL_MAIL_DIR", str(cls.mail_dir))),
@@ -254,11 +287,23 @@ class Settings:
             raise SettingsError("PORTAL_WEBHOOK_BACKOFF_MAX_SECONDS", "must not be less than PORTAL_WEBHOOK_BACKOFF_SECONDS")
         if settings.is_production and settings.clock is not None:
             raise SettingsError("PORTAL_CLOCK", "cannot be set in production: the service runs on the real date")
+        if settings.is_production and not settings.issuer_set:
+            raise SettingsError("PORTAL_ISSUER", "must be set in production: the service's public https:// URL")
         if settings.is_production and not settings.issuer.startswith("https://"):
             raise SettingsError("PORTAL_ISSUER", "must be an https:// URL in production")
         if settings.is_production:
             _require_own_values(reader)
         return settings
+
+
+def local_issuer(host: str, port: int) -> str:
+    """The development issuer of a server on ``host``:``port``: ``http://127.0.0.1:9300``
+    (an any-address bind is reached on the loopback address; IPv6 in brackets)."""
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _console_url(reader: EnvReader) -> str | None:

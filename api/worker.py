@@ -9,6 +9,7 @@ import signal
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 
+from api.metrics import Metrics, serve_metrics_port
 from api.settings import Settings
 from billing.webhooks.destinations import Destinations
 from billing.webhooks.retry import RetryPolicy as WebhookRetryPolicy
@@ -59,7 +60,7 @@ def worker_config(settings: Settings) -> WorkerConfig:
     )
 
 
-def webhook_deliverer(settings: Settings) -> WebhookDeliverer:
+def webhook_deliverer(settings: Settings, metrics: Metrics | None = None) -> WebhookDeliverer:
     """The webhook companion: ``PORTAL_WEBHOOK_*`` settings, production's destination rules."""
     config = WebhookConfig(
         retry=WebhookRetryPolicy(
@@ -71,25 +72,40 @@ def webhook_deliverer(settings: Settings) -> WebhookDeliverer:
         concurrency=settings.webhook_concurrency,
         poll_seconds=settings.outbox_poll_seconds,
     )
-    return WebhookDeliverer(config, Destinations(production=settings.is_production))
+    return WebhookDeliverer(
+        config, Destinations(production=settings.is_production), on_outcome=None if metrics is None else metrics.webhook_delivery
+    )
 
 
-async def run_worker(settings: Settings, *, once: bool, companions: Sequence[Companion] = ()) -> int:
+async def run_worker(
+    settings: Settings, *, once: bool, companions: Sequence[Companion] = (), metrics: Metrics | None = None
+) -> int:
     """Deliver due messages once, or until SIGINT/SIGTERM; the ORM must be open.
 
     ``companions`` run beside the mail loop until the same stop (the CLI passes the
-    daily billing run: notifications does not know about billing).
+    daily billing run: notifications does not know about billing). ``metrics`` counts
+    the deliveries, served on ``PORTAL_METRICS_PORT`` while the worker runs.
     """
     with single_worker(settings.database_url), smtp_target(settings) as server:
-        worker = Worker(worker_config(settings), server)
+        worker = Worker(worker_config(settings), server, on_outcome=None if metrics is None else metrics.email_delivery)
         if once:
             return await worker.drain()
+        metrics = metrics or Metrics.with_database()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await asyncio.gather(worker.run(stop), *(companion(stop) for companion in companions))
+            loop.add_signal_handler(sig, _stopping, stop)
+        with serve_metrics_port(settings, metrics):
+            await asyncio.gather(worker.run(stop), *(companion(stop) for companion in companions))
         return 0
+
+
+def _stopping(stop: asyncio.Event) -> None:
+    """SIGTERM/SIGINT: every loop finishes the sends in flight, releases the messages it
+    claimed but did not try (due again at once for another worker) and returns."""
+    if not stop.is_set():
+        log.info("stop requested: finishing the sends in flight, releasing the rest")
+    stop.set()
 
 
 async def run_sink(settings: Settings, host: str, port: int) -> None:

@@ -61,6 +61,17 @@ async def record(row: OutboxMessage, decision: Decision, now: datetime.datetime)
     return bool(updated)
 
 
+async def release(rows: list[OutboxMessage], now: datetime.datetime) -> int:
+    """Give back claimed messages that were not tried (the worker is stopping): due again
+    at ``now`` for any worker, their attempt not counted; only rows still ours."""
+    released = 0
+    for token in {row.claimed_by for row in rows}:
+        released += await OutboxMessage.filter(
+            id__in=[row.id for row in rows if row.claimed_by == token], claimed_by=token, status=OutboxStatus.PENDING
+        ).update(next_attempt_at=now, claimed_by=None, attempts=F("attempts") - 1)
+    return released
+
+
 async def next_due_at() -> datetime.datetime | None:
     """When the earliest pending message (or lease) falls due; None if nothing is pending
     but messages waiting for their attachment (``notifications.outbox.WAITING``)."""

@@ -70,28 +70,33 @@ class Worker:
         sleep: Sleep = asyncio.sleep,
         rng: Callable[[], float] = random.random,
         name: str | None = None,
+        on_outcome: Callable[[str], None] | None = None,
     ) -> None:
         self.config = config
         self.server = server
+        self.on_outcome = on_outcome
+        """Told each recorded attempt's outcome (the message's status after it): metrics."""
         self.clock = clock
         self.sleep = sleep
         self.rng = rng
         self.name = name or f"worker-{uuid.uuid4().hex[:12]}"
         self.sender = envelope_sender(config.mail_from)
 
-    async def run_once(self) -> int:
-        """Claim one batch of due messages and deliver it; the number claimed."""
+    async def run_once(self, stop: asyncio.Event | None = None) -> int:
+        """Claim one batch of due messages and deliver it; the number claimed. Once ``stop``
+        is set, each lane finishes the message it is sending and releases the rest."""
         token = f"{self.name}:{uuid.uuid4().hex[:8]}"
         rows = await claims.claim(self.clock(), self.config.batch_size, self.config.lease_seconds, token)
         if rows:
             lanes = max(1, min(self.config.concurrency, len(rows)))
-            await asyncio.gather(*(self._send_lane(rows[i::lanes]) for i in range(lanes)))
+            await asyncio.gather(*(self._send_lane(rows[i::lanes], stop) for i in range(lanes)))
         return len(rows)
 
-    async def drain(self) -> int:
-        """Deliver everything due now (``portal worker --once``); the number of attempts made."""
+    async def drain(self, stop: asyncio.Event | None = None) -> int:
+        """Deliver everything due now (``portal worker --once``), or until ``stop`` is set;
+        the number of messages claimed."""
         total = 0
-        while count := await self.run_once():
+        while not (stop is not None and stop.is_set()) and (count := await self.run_once(stop)):
             total += count
         return total
 
@@ -101,7 +106,7 @@ class Worker:
         while not stop.is_set():
             wait = self.config.poll_seconds
             try:
-                await self.drain()
+                await self.drain(stop)
                 due = await claims.next_due_at()
             except Exception:  # the database went away: keep running, try again after a poll
                 log.exception("%s: cannot reach the outbox; retrying in %ss", self.name, wait)
@@ -115,10 +120,14 @@ class Worker:
                 task.cancel()
         log.info("%s stopped", self.name)
 
-    async def _send_lane(self, rows: list[OutboxMessage]) -> None:
+    async def _send_lane(self, rows: list[OutboxMessage], stop: asyncio.Event | None = None) -> None:
         connection: SmtpConnection | None = None
         try:
             for index, row in enumerate(rows):
+                if stop is not None and stop.is_set():  # stopping: the rest is due again for any worker
+                    released = await claims.release(rows[index:], self.clock())
+                    log.info("%s: stopping; %d claimed message(s) released", self.name, released)
+                    return
                 if self.clock() >= row.next_attempt_at:
                     log.warning("%s: lease ran out; %d message(s) left to the next claim", self.name, len(rows) - index)
                     return
@@ -160,5 +169,8 @@ class Worker:
         )
         if not await claims.record(row, decision, now):
             log.warning("%s: message %s was claimed by another worker meanwhile", self.name, row.id)
-        elif decision.last_error:
+            return
+        if self.on_outcome is not None:
+            self.on_outcome(decision.status.value)
+        if decision.last_error:
             log.info("%s: message %s %s: %s", self.name, row.id, decision.status.value, decision.last_error)

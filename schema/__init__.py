@@ -7,6 +7,8 @@ import logging
 
 import strawberry
 from graphql import GraphQLError
+from opentelemetry.trace import TracerProvider
+from strawberry.extensions.tracing import OpenTelemetryExtension
 from strawberry.permission import PermissionExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
@@ -73,20 +75,25 @@ def build_schema(
     field_suggestions: bool = False,
     trusted: TrustedDocuments | None = None,
     compiled_plans: bool = True,
+    tracer_provider: TracerProvider | None = None,
 ) -> PortalSchema:
     """The schema with its protections, built once per set of limits (Strawberry
     applies field extensions to the type classes as it builds). ``max_cost`` is
     the default budget; the HTTP endpoint sets each request's own
     (``schema.limits.current_policy``). ``trusted`` are the trusted documents
     (default: the repository's), run on compiled plans unless ``compiled_plans``
-    is false (``schema.trusted``)."""
+    is false (``schema.trusted``). ``tracer_provider``: trace operations and resolvers."""
     cache = DocumentCache()
     execution_context = type("PortalExecutionContext", (PortalExecutionContext,), {})
     schema = PortalSchema(
         query=Query,
         mutation=MUTATION_ROOT,
         types=[AccountNode],
-        extensions=protections(max_depth, max_aliases, max_tokens, max_cost, cache),
+        extensions=[
+            *protections(max_depth, max_aliases, max_tokens, max_cost, cache),
+            # operations and resolvers as spans, when the app traces (api/tracing.py)
+            *([functools.partial(OpenTelemetryExtension, tracer_provider=tracer_provider)] if tracer_provider else []),
+        ],
         config=StrawberryConfig(disable_field_suggestions=not field_suggestions, scalar_map=SCALARS),
         execution_context_class=execution_context,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,6 +18,9 @@ from billing.payment_settings.gateway import PaymentGateway
 from billing.policy import BillingPolicy
 from schema.loaders import Loaders
 
+if TYPE_CHECKING:
+    from billing.invoicing.run import RunReport
+
 
 @dataclass
 class Context:
@@ -28,6 +32,12 @@ class Context:
     billing_policy: BillingPolicy
     clock: Clock
     loaders: Loaders = field(default_factory=Loaders)
+    operation_name: str | None = None
+    """The operation run (``schema.extensions.OperationName``), for metrics and the access log."""
+
+    def billing_run_finished(self, report: RunReport, seconds: float) -> None:
+        """Count a billing run in the service's metrics (``Services.metrics``, api/metrics.py)."""
+        self.request.app.state.services.metrics.billing_run(report, seconds)
 
     @property
     def document_links(self) -> DocumentLinks:

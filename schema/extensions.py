@@ -104,6 +104,17 @@ class ErrorCodes(SchemaExtension):
                 set_code(error, GraphQLErrorCode.BAD_USER_INPUT)
 
 
+class OperationName(SchemaExtension):
+    """Leave the operation's name (given, or the document's only operation's) on the
+    context, for the metrics and the access log of the HTTP layer."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        context = self.execution_context.context
+        if hasattr(context, "operation_name"):
+            context.operation_name = self.execution_context.operation_name
+
+
 def protections(
     max_depth: int, max_aliases: int, max_tokens: int, max_cost: int, cache: DocumentCache
 ) -> list[Callable[[], SchemaExtension]]:
@@ -117,4 +128,5 @@ def protections(
         lambda: OperationLimits(cache, limits),
         ErrorCodes,
         MaskInternalErrors,
+        OperationName,
     ]

@@ -1,6 +1,7 @@
 """Signing keys of the issuers this service trusts, fetched and cached.
 
-The embedded issuer's key is local. An external issuer's keys come from its JWKS,
+The embedded issuer's keys are local (a ``KeyRing``, which re-reads the key set
+file when a token names a kid it does not know: ``api.oauth.key_set``). An external issuer's keys come from its JWKS,
 found through the configured URL or the issuer's discovery document (RFC 8414,
 then OpenID Connect Discovery). A token naming an unknown ``kid`` triggers a
 refetch, at most once a minute per issuer, so a stream of forged ``kid`` values
@@ -36,6 +37,7 @@ import httpx
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from api.oauth.key_set import KeyRing
 from api.oauth.keys import SigningKey
 from api.settings import TrustedIssuer
 
@@ -85,7 +87,7 @@ class IssuerKeys:
     def __init__(
         self,
         own_issuer: str,
-        own_key: SigningKey,
+        own_key: SigningKey | KeyRing,
         trusted: tuple[TrustedIssuer, ...],
         http: httpx.AsyncClient | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -94,7 +96,7 @@ class IssuerKeys:
         failure_ttl: float = FAILURE_TTL_SECONDS,
     ) -> None:
         self.own_issuer = own_issuer
-        self._own_keys = own_key.public_key_set
+        self._own = own_key if isinstance(own_key, KeyRing) else KeyRing.fixed(own_key)
         self._trusted = {issuer.issuer: issuer for issuer in trusted}
         self._entries: dict[str, _Entry] = {name: _Entry() for name in self._trusted}
         self._http = http
@@ -107,7 +109,7 @@ class IssuerKeys:
 
     async def key_set(self, issuer: str, kid: str | None) -> KeySet:
         if issuer == self.own_issuer:
-            return self._matching(self._own_keys, kid)
+            return self._matching(self._own.verification_keys(kid), kid)
         entry = self._entries[issuer]
         if entry.keys is not None and (_has_kid(entry.keys, kid) or not self._may_refresh(entry)):
             return self._matching(entry.keys, kid)

@@ -53,7 +53,9 @@ def oauth_routes(server: PortalAuthorizationServer, issuer: str, key: SigningKey
         return await _run(server, lambda r: server.create_endpoint_response("introspection", r), request)
 
     async def jwks(request: Request) -> Response:
-        return JSONResponse(key.public_jwks, headers={"Cache-Control": "public, max-age=300"})
+        # every key of the set (active and retiring), as the server's key ring last read it;
+        # ``key`` (the key active at start) is only the active one
+        return JSONResponse(server.key_ring.current().public_jwks, headers={"Cache-Control": "public, max-age=300"})
 
     async def metadata(request: Request) -> Response:
         return JSONResponse(metadata_document(issuer))

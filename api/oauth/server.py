@@ -37,6 +37,7 @@ from api.oauth import grant_store, store
 from api.oauth.bridge import on_loop as _on_loop
 from api.oauth.client_auth import ClientAuthenticator, SecretVerifier
 from api.oauth.grants import AuthorizationCodeGrant, RefreshTokenGrant, S256CodeChallenge, check_client_scope
+from api.oauth.key_set import KeyRing
 from api.oauth.keys import SigningKey
 from api.oauth.throttle import FailureThrottle
 from api.settings import Settings
@@ -105,15 +106,24 @@ class PortalTokenGenerator(JWTBearerTokenGenerator):
     opaque random refresh tokens. An access token issued to a signed-in user carries
     the family of its code in its ``jti`` (see ``api.oauth.grant_store``)."""
 
-    def __init__(self, issuer: str, audience: str, key: SigningKey, ttl_seconds: int) -> None:
+    def __init__(self, issuer: str, audience: str, key: SigningKey | KeyRing, ttl_seconds: int) -> None:
+        self.key_ring = key if isinstance(key, KeyRing) else KeyRing.fixed(key)
         super().__init__(
             issuer=issuer,
-            alg=key.alg,
+            alg=self.key_ring.active.alg,
             expires_generator=lambda client, grant_type: ttl_seconds,
             refresh_token_generator=lambda **_: grant_store.new_secret(),
         )
-        self._key = key
         self._audience = audience
+
+    @property  # type: ignore[override]
+    def alg(self) -> str:
+        """The active key's algorithm: a rotation picked up by the key ring changes it."""
+        return self.key_ring.active.alg
+
+    @alg.setter
+    def alg(self, value: str) -> None:
+        """authlib sets it once in ``__init__``; the active key decides."""
 
     def get_jti(self, client: Any, grant_type: str, user: Any, scope: str) -> str:
         if isinstance(user, grant_store.SignedInUser):
@@ -121,7 +131,8 @@ class PortalTokenGenerator(JWTBearerTokenGenerator):
         return generate_token(16)
 
     def get_jwks(self) -> KeySet:
-        return KeySet([self._key.key])
+        """The active key only: tokens are signed with it (its ``kid`` in the header)."""
+        return KeySet([self.key_ring.active.key])
 
     def get_audiences(self, client: Any, user: Any, scope: str) -> list[str]:
         return [self._audience]
@@ -217,7 +228,7 @@ class PortalAuthorizationServer(AuthorizationServer):
         self,
         issuer: str,
         audience: str,
-        key: SigningKey,
+        key: SigningKey | KeyRing,
         ttl_seconds: int,
         client_auth: ClientAuthenticator | None = None,
         lifetimes: Lifetimes | None = None,
@@ -227,6 +238,7 @@ class PortalAuthorizationServer(AuthorizationServer):
         self.client_auth = client_auth or client_authenticator(Settings())
         self.lifetimes = lifetimes or Lifetimes()
         self.generator = PortalTokenGenerator(issuer, audience, key, ttl_seconds)
+        self.key_ring = self.generator.key_ring
         self.register_token_generator("default", self.generator)
         self.register_grant(ClientCredentialsGrant)
         self.register_grant(AuthorizationCodeGrant, [S256CodeChallenge()])
@@ -239,7 +251,7 @@ class PortalAuthorizationServer(AuthorizationServer):
         return self.lifetimes.code
 
     @classmethod
-    def from_settings(cls, settings: Settings, key: SigningKey) -> PortalAuthorizationServer:
+    def from_settings(cls, settings: Settings, key: SigningKey | KeyRing) -> PortalAuthorizationServer:
         return cls(
             settings.issuer,
             settings.audience,

@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -109,8 +109,13 @@ CHUNK_UNITS = 100
 """Units billed per transaction: their reads, numbers and inserts are batched."""
 
 
+Progress = Callable[[int, int], None]
+"""Told ``(units billed so far, units in the run)`` after each chunk (the CLI's progress bar)."""
+
+
 async def run_billing(
-    as_of: date, *, policy: BillingPolicy, gateway: PaymentGateway, chunk_units: int = CHUNK_UNITS
+    as_of: date, *, policy: BillingPolicy, gateway: PaymentGateway, chunk_units: int = CHUNK_UNITS,
+    progress: Progress | None = None,
 ) -> RunReport:
     """Issue everything due on ``as_of``; safe to run again and concurrently.
 
@@ -124,6 +129,8 @@ async def run_billing(
     units = await billing_units(as_of)
     for start in range(0, len(units), chunk_units):
         await _bill_chunk(units[start:start + chunk_units], as_of, policy, gateway, report)
+        if progress is not None:
+            progress(min(start + chunk_units, len(units)), len(units))
     report.past_due = await record_past_due(as_of)
     log.info(
         "billing run %s: %d issued, %d held, %d failed",
@@ -327,7 +334,8 @@ async def home_coverages(profiles: list[InvoiceProfile]) -> dict[int, Coverage]:
 
 
 async def run_billing_as(
-    caller: Caller, as_of: date | None, policy: BillingPolicy, gateway: PaymentGateway, clock: Clock
+    caller: Caller, as_of: date | None, policy: BillingPolicy, gateway: PaymentGateway, clock: Clock,
+    progress: Progress | None = None,
 ) -> RunReport:
     """Staff start a run by hand (the worker runs it daily by itself). An invoice is
     dated the day it is issued: the run is for today (``as_of`` omitted or today),
@@ -342,4 +350,4 @@ async def run_billing_as(
             f"A billing run issues invoices dated today ({today}); omit asOf or give today's date.",
             "asOf",
         )
-    return await run_billing(as_of, policy=policy, gateway=gateway)
+    return await run_billing(as_of, policy=policy, gateway=gateway, progress=progress)

@@ -66,9 +66,12 @@ class WebhookDeliverer:
         rng: Callable[[], float] = random.random,
         transport: httpx.AsyncBaseTransport | None = None,
         name: str | None = None,
+        on_outcome: Callable[[str], None] | None = None,
     ) -> None:
         self.config = config
         self.destinations = destinations
+        self.on_outcome = on_outcome
+        """Told each recorded try's outcome (the delivery's status after it): metrics."""
         self.clock = clock
         self.rng = rng
         self.transport = transport
@@ -159,6 +162,8 @@ class WebhookDeliverer:
         if recorded is None:
             log.warning("%s: delivery %s was claimed by another worker meanwhile", self.name, row.id)
             return
+        if self.on_outcome is not None:
+            self.on_outcome(recorded.decision.status.value)
         if answer.error:
             log.info(
                 "%s: delivery %s to endpoint %s: %s (%s)", self.name, row.id, endpoint.id, answer.error,

@@ -3,6 +3,8 @@ calls one use case and maps the result."""
 
 from __future__ import annotations
 
+import time
+
 import strawberry
 
 from billing.access.caller import SCOPE_ADMIN
@@ -24,9 +26,12 @@ class InvoiceMutations:
     @strawberry.mutation(description="Staff: issue everything due today (the worker does it daily).", extensions=[requires(SCOPE_ADMIN)])
     async def run_billing(self, info: Info, input: RunBillingInput) -> RunBillingPayload:
         ctx = info.context
+        started = time.monotonic()
         report, errors = await run_use_case(
             run_billing_as(ctx.caller, input.as_of, ctx.billing_policy, ctx.payment_gateway, ctx.clock)
         )
+        if report is not None:
+            ctx.billing_run_finished(report, time.monotonic() - started)
         return RunBillingPayload(report=report and BillingRunReport.from_domain(report), errors=errors)
 
     @strawberry.mutation(description="Staff: record that an invoice was paid.", extensions=[requires(SCOPE_ADMIN)])

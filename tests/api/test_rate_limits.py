@@ -304,6 +304,7 @@ def test_two_server_processes_share_one_budget_through_redis(tmp_path: Path, red
     shared = {
         "PORTAL_DATABASE_URL": f"sqlite://{tmp_path}/shared.sqlite3",
         "PORTAL_SIGNING_KEY_FILE": str(tmp_path / "key.json"),
+        "PORTAL_ISSUER": "https://portal.test",  # one issuer for both processes, as behind a proxy
         "PORTAL_REDIS_URL": REDIS_URL,
         "PORTAL_REDIS_KEY_PREFIX": redis_prefix,
         # A budget of 10 that refills one request a minute: the test is over long before.

@@ -58,24 +58,38 @@ def serving(tmp_path: Path, port: int | None = None, **settings: str) -> Iterato
     ``port`` (default: a free one) lets a caller know the URL beforehand, e.g. to make the
     server its own issuer: ``port = free_port()``, ``PORTAL_ISSUER=f"http://127.0.0.1:{port}"``."""
     port = port or free_port()
-    env = portal_env(tmp_path, **settings)
+    # PORTAL_HOST/PORT too: `served.portal("token")` then mints with the issuer the server
+    # derives from its address when PORTAL_ISSUER is unset.
+    defaults = {"PORTAL_HOST": "127.0.0.1", "PORTAL_PORT": str(port), "PORTAL_SHUTDOWN_DRAIN_SECONDS": "0"}
+    env = portal_env(tmp_path, **{**defaults, **settings})
     log_path = tmp_path / "serve.log"
+    process = spawn_serve(env, port, log_path)
+    try:
+        served = Served(f"http://127.0.0.1:{port}", env)
+        _wait_for(f"{served.url}/healthz", process, log_path)
+        yield served
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def spawn_serve(env: dict[str, str], port: int, log_path: Path, *options: str) -> subprocess.Popen[bytes]:
+    """Start ``portal serve --host 127.0.0.1 --port <port> <options>`` with ``env``, its output
+    to ``log_path``; the caller stops it (``wait_serving`` waits until it answers)."""
     with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        return subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *options],
             env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
         )
-        try:
-            served = Served(f"http://127.0.0.1:{port}", env)
-            _wait_for(f"{served.url}/healthz", process, log_path)
-            yield served
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+
+
+def wait_serving(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
+    """Wait until ``GET url`` answers (any status); fail with the log if the process exits."""
+    _wait_for(url, process, log, timeout)
 
 
 def free_port() -> int:

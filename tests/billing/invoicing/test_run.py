@@ -17,7 +17,9 @@ from billing.invoicing.purchase_orders import (
     file_purchase_order_exemption,
     set_purchase_order_number,
 )
+from billing.invoicing.run import run_billing as run
 from billing.payment_settings.gateway import TestGateway
+from billing.policy import BillingPolicy
 from billing.rules.invoice_number import parse_invoice_number
 from models.accounts import Account, Role
 from models.coverage import Coverage
@@ -242,3 +244,12 @@ async def test_a_coverage_without_a_payment_method_is_held_and_its_owners_are_to
     released = await run_billing(D(2026, 3, 3))
     assert len(released.issued) == 1 and released.held == []
     assert (await Invoice.get(number=released.issued[0])).issue_date == D(2026, 3, 3)
+
+
+async def test_a_run_reports_its_progress_after_each_chunk(account: Account) -> None:
+    await _active_subscriptions(account, 5)
+    seen: list[tuple[int, int]] = []
+    report = await run(D(2026, 3, 1), policy=BillingPolicy(), gateway=TestGateway(), chunk_units=2,
+                       progress=lambda done, total: seen.append((done, total)))
+    assert len(report.issued) == 5
+    assert seen == [(2, 5), (4, 5), (5, 5)]

@@ -4,16 +4,22 @@ settings, SMTP target or development sink, signals, companion jobs."""
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 import signal
+import sys
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import Progress
 
 from api.metrics import Metrics, serve_metrics_port
 from api.settings import Settings
 from billing.webhooks.destinations import Destinations
 from billing.webhooks.retry import RetryPolicy as WebhookRetryPolicy
 from billing.webhooks.worker import WebhookConfig, WebhookDeliverer
+from notifications import claims
 from notifications.retry import RetryPolicy
 from notifications.single_worker import single_worker
 from notifications.sink import MailSink
@@ -89,7 +95,10 @@ async def run_worker(
     with single_worker(settings.database_url), smtp_target(settings) as server:
         worker = Worker(worker_config(settings), server, on_outcome=None if metrics is None else metrics.email_delivery)
         if once:
-            return await worker.drain()
+            backlog = await claims.due_count(datetime.datetime.now(datetime.UTC))
+            with backlog_progress("sending emails", backlog) as advance:
+                worker.on_outcome = _also(worker.on_outcome, advance)
+                return await worker.drain()
         metrics = metrics or Metrics.with_database()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -98,6 +107,24 @@ async def run_worker(
         with serve_metrics_port(settings, metrics):
             await asyncio.gather(worker.run(stop), *(companion(stop) for companion in companions))
         return 0
+
+
+@contextmanager
+def backlog_progress(label: str, total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar over ``total`` attempts on a terminal (standard error), nothing when
+    piped; yields the function that advances it by one."""
+    with Progress(console=Console(stderr=True), disable=not sys.stderr.isatty(), transient=True) as bar:
+        task = bar.add_task(label, total=total or None)
+        yield lambda: bar.advance(task)
+
+
+def _also(counted: Callable[[str], None] | None, advance: Callable[[], None]) -> Callable[[str], None]:
+    """Tell ``counted`` (the metrics) each outcome, and move the bar."""
+    def told(outcome: str) -> None:
+        if counted is not None:
+            counted(outcome)
+        advance()
+    return told
 
 
 def _stopping(stop: asyncio.Event) -> None:

@@ -81,3 +81,8 @@ async def next_due_at() -> datetime.datetime | None:
     )
     # None when nothing is pending (tortoise types a single row as a tuple, never None).
     return row[0] if row else None
+
+
+async def due_count(now: datetime.datetime) -> int:
+    """How many pending messages are due at ``now`` (a backlog's size, for a progress bar)."""
+    return await OutboxMessage.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now).count()

@@ -73,7 +73,7 @@ def create_app(services: Services, *, manage_database: bool = True) -> Starlette
         Route("/readyz", readyz, methods=["GET"]),
         *metrics_routes(settings, services.metrics),  # /metrics unless off or on PORTAL_METRICS_PORT
         *document_routes(graphql, services.document_links, services.billing_policy.bank),  # /invoices/{number}.pdf, /documents/{token}
-        *oauth_routes(services.authorization_server, settings.issuer, services.signing_key),
+        *oauth_routes(services.authorization_server, settings.issuer),
         *signin_routes(settings),  # /signin, /signout: people sign in for the authorization code grant
         *([] if settings.is_production else web_routes()),  # /static/ and /console/: development only
     ]

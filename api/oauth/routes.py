@@ -13,7 +13,6 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from api.oauth.client_auth import ClientAuthRefused
-from api.oauth.keys import SigningKey
 from api.oauth.server import PortalAuthorizationServer, StarletteOAuth2Request
 from api.oauth.store import CLIENT_AUTH_METHODS, PUBLIC_AUTH_METHOD
 from api.signin.pages import message
@@ -42,7 +41,7 @@ def metadata_document(issuer: str) -> dict[str, Any]:
     }
 
 
-def oauth_routes(server: PortalAuthorizationServer, issuer: str, key: SigningKey) -> list[Route]:
+def oauth_routes(server: PortalAuthorizationServer, issuer: str) -> list[Route]:
     async def token(request: Request) -> Response:
         return await _run(server, server.create_token_response, request)
 
@@ -53,8 +52,7 @@ def oauth_routes(server: PortalAuthorizationServer, issuer: str, key: SigningKey
         return await _run(server, lambda r: server.create_endpoint_response("introspection", r), request)
 
     async def jwks(request: Request) -> Response:
-        # every key of the set (active and retiring), as the server's key ring last read it;
-        # ``key`` (the key active at start) is only the active one
+        # every key of the set (active and retiring), as the server's key ring last read it
         return JSONResponse(server.key_ring.current().public_jwks, headers={"Cache-Control": "public, max-age=300"})
 
     async def metadata(request: Request) -> Response:

@@ -73,13 +73,14 @@ def _minor_sum(amounts: Iterable[Decimal], currency: Currency) -> Decimal:
 
 
 def invoices_query(
-    caller: Caller, *, account_id: uuid.UUID | None = None, search: InvoiceSearch | None = None,
+    caller: Caller, *, account_id: uuid.UUID | None = None, searches: Sequence[InvoiceSearch] = (),
     today: date | None = None,
 ) -> QuerySet[Invoice]:
     """The invoices ``caller`` may read (staff: of ``account_id``, or all), narrowed by
-    ``search`` (checked here); statuses as shown on ``today`` (the service's clock)."""
+    every one of ``searches`` together (each checked here); statuses as shown on
+    ``today`` (the service's clock)."""
     query = readable(Invoice.all(), caller, scopes=INVOICE_READ_SCOPES, account_id=account_id)
-    if search is not None:
+    for search in searches:
         search = search.checked()
         if search.statuses and today is None:
             raise ValueError("reading invoices by status needs today's date from the service's clock")

@@ -9,7 +9,7 @@ first time it finds it past due (``Invoice.past_due_recorded``).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from tortoise.transactions import in_transaction
 
@@ -33,8 +33,12 @@ async def record_past_due(today: date, batch: int = BATCH) -> list[str]:
             rows = await query.order_by("id").limit(batch).select_for_update(skip_locked=True)
             if not rows:
                 return recorded
-            await Invoice.filter(id__in=[row.id for row in rows]).update(past_due_recorded=True)
-            await events.record([events.Change(row, InvoiceEventType.INVOICE_PAST_DUE) for row in rows])
+            now = datetime.now(UTC)
+            # one statement marks them recorded and changed; the events then find them up to date
+            await Invoice.filter(id__in=[row.id for row in rows]).update(past_due_recorded=True, updated_at=now)
+            for row in rows:
+                row.updated_at = now
+            await events.record([events.Change(row, InvoiceEventType.INVOICE_PAST_DUE) for row in rows], now)
         recorded += [row.number for row in rows]
         if len(rows) < batch:
             return recorded

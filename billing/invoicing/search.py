@@ -9,7 +9,6 @@ inclusive.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -163,7 +162,3 @@ class InvoiceOrder:
         if self.field is OrderField.TOTAL:
             return query.annotate(sort_total=TotalOrNone("total", NO_TOTAL))
         return query
-
-
-def statuses_of(values: Sequence[str]) -> tuple[DisplayStatus, ...]:
-    return tuple(DisplayStatus(value) for value in values)

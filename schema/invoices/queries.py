@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, Any
 
 import strawberry
@@ -49,15 +48,15 @@ class InvoiceQueries:
         filter: InvoiceFilter | None = None,  # noqa: A002 - the argument's name in the API
         order_by: Annotated[InvoiceOrderInput | None, strawberry.argument(description="The sort order.")] = None,
     ) -> InvoiceConnection:
-        search = filter.to_domain() if filter is not None else InvoiceSearch()
-        if coverage is not None:
-            search = replace(search, coverage=search.coverage or coverage)
-        if status is not None:
-            search = replace(search, statuses=(*search.statuses, status))
+        # the older arguments are conditions of their own, applied together with the filter's
+        searches = [InvoiceSearch(coverage=coverage, statuses=(status,) if status else ())]
+        if filter is not None:
+            searches.append(filter.to_domain())
         order = order_by.to_domain() if order_by is not None else InvoiceOrder()
         try:
             query = invoices_query(
-                info.context.caller, account_id=account_of(account_id), today=info.context.clock.today(), search=search
+                info.context.caller, account_id=account_of(account_id), today=info.context.clock.today(),
+                searches=searches,
             )
         except BusinessError as exc:
             (error,) = exc.errors[:1]

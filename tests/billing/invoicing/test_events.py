@@ -89,6 +89,7 @@ async def test_an_invoice_past_due_is_announced_once_by_the_daily_run(account: A
     ]
     event = await InvoiceEvent.get(account_id=account.id, sequence=2)
     assert event.data["status"] == "PAST_DUE"
+    assert (await Invoice.get(id=invoice.id)).updated_at == event.occurred_at  # it changed then
 
 
 async def test_a_change_that_rolls_back_leaves_no_event_and_no_gap(account: Account) -> None:

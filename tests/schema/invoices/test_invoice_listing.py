@@ -210,3 +210,24 @@ async def test_the_count_is_not_computed_unless_asked(gql: Any, token_for: Any, 
     assert len(body["data"]["invoices"]["edges"]) == 1
     assert not [r for r in caplog.records if "COUNT(" in r.getMessage().upper()]
 
+
+
+async def test_the_older_coverage_and_status_arguments_apply_together_with_the_filter(
+    gql: Any, token_for: Any, account: Account
+) -> None:
+    paid = await _invoice(account, status="PAID")
+    void = await _invoice(account, status="VOID")
+    token = await token_for("owner", "invoices:read")
+    query = """query($filter: InvoiceFilter, $status: InvoiceStatus, $coverage: Coverage) {
+      invoices(filter: $filter, status: $status, coverage: $coverage, first: 100) { edges { node { number } } } }"""
+
+    async def found(**variables: Any) -> list[str]:
+        body = await gql(query, token, variables)
+        assert "errors" not in body, body
+        return sorted(edge["node"]["number"] for edge in body["data"]["invoices"]["edges"])
+
+    assert await found(status="PAID") == [paid.number]
+    assert await found(status="PAID", filter={"status": ["PAID", "VOID"]}) == [paid.number]
+    assert await found(status="PAID", filter={"status": ["VOID"]}) == []  # both hold, not either
+    assert await found(coverage="JP", filter={"coverage": "GLOBAL"}) == []
+    assert await found(coverage="JP") == sorted([paid.number, void.number])

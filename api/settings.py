@@ -1,27 +1,63 @@
-"""Runtime settings, read once from ``PORTAL_*`` environment variables.
+"""Runtime settings: one typed, validated, documented field per ``PORTAL_*`` variable,
+read with pydantic-settings from the environment and a ``.env`` file.
 
 Every setting has an embedded default that works on a fresh machine (SQLite file,
 built-in OAuth issuer, local mail sink, a sample issuer and bank account on
-invoices). A bad value stops start-up with a ``SettingsError`` that names the
-variable, so an operator knows what to fix; so does, in production, a setting
-printed on invoices that was left at its sample (``_require_own_values``). The
-parsers are in ``api.settings_reader``.
+invoices). ``Settings.from_env()`` reads the process's environment over the
+``.env`` file (``PORTAL_ENV_FILE``, default ``.env`` in the working directory); a
+bad value stops start-up with a ``SettingsError`` that names the variable, so an
+operator knows what to fix; so does, in production, a setting printed on invoices
+that was left at its sample (``_require_own_values``). The value types and their
+checks are in ``api.settings_types``.
+
+``Settings(...)`` itself never reads the environment: it is the values given and
+the defaults (what tests and tools build), validated the same way.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from datetime import date
 from pathlib import Path
+from typing import Any, Literal
 
-from api.settings_reader import EnvReader, SettingsError, TrustedIssuer
+from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
-__all__ = ["ENVIRONMENTS", "SAMPLE_BANK", "Settings", "SettingsError", "TrustedIssuer"]
+from api.settings_types import (
+    AccountNumber,
+    ConsoleUrl,
+    Countries,
+    DatabaseUrl,
+    Day,
+    Directory,
+    Kana,
+    KeyPrefix,
+    OptionalPort,
+    Origins,
+    RedisUrl,
+    RegistrationNumber,
+    Secret,
+    SettingsError,
+    SmtpUrl,
+    TrustedIssuer,
+    TrustedIssuers,
+    Url,
+    Words,
+    settings_error,
+)
+
+__all__ = ["ENVIRONMENTS", "ENV_FILE_VARIABLE", "SAMPLE_BANK", "Settings", "SettingsError", "TrustedIssuer"]
 
 ENVIRONMENTS = ("development", "production")
-ACCOUNT_TYPES = ("ORDINARY", "CHECKING")
+ENV_FILE_VARIABLE = "PORTAL_ENV_FILE"
+"""Names the ``.env`` file ``Settings.from_env()`` reads (default ``.env``; a missing file is no error)."""
 SAMPLE_BANK = {
     "PORTAL_BANK_NAME": "サンプル銀行",
     "PORTAL_BANK_BRANCH": "サンプル支店",
@@ -31,90 +67,143 @@ SAMPLE_BANK = {
 """The development bank account printed on invoice documents: plainly a sample
 (サンプル = sample), refused in production."""
 
+_OTLP = AliasChoices("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
 
-@dataclass(frozen=True)
-class Settings:
-    env: str = "development"
-    database_url: str = "sqlite://var/portal.sqlite3"
-    db_connect_timeout_seconds: float = 5.0
-    db_statement_timeout_seconds: float = 10.0
-    jwks_timeout_seconds: float = 3.0
-    issuer: str = "http://127.0.0.1:8000"
-    issuer_set: bool = False
-    """``PORTAL_ISSUER`` was set; else the issuer is the local address (``listening_on``)."""
-    audience: str = "billing-portal"
-    signing_key_file: Path = Path("var/signing-key.json")
-    trusted_issuers: tuple[TrustedIssuer, ...] = ()
-    token_ttl_seconds: int = 900
-    auth_failures_per_client: int = 10
-    auth_failures_per_address: int = 30
-    auth_failure_window_seconds: int = 300
-    secret_hash_concurrency: int = 2
-    authorization_code_ttl_seconds: int = 60
-    refresh_token_ttl_seconds: int = 2_592_000
-    refresh_token_idle_seconds: int = 604_800
-    session_ttl_seconds: int = 28_800
-    session_secret: str | None = None
-    login_failures_per_user: int = 5
-    login_failures_per_address: int = 20
-    cors_origins: tuple[str, ...] = ()
-    host: str = "127.0.0.1"
-    port: int = 8000
-    shutdown_drain_seconds: float = 5.0
-    shutdown_timeout_seconds: int = 20
-    max_body_bytes: int = 262_144
-    graphql_max_depth: int = 10
-    graphql_max_aliases: int = 15
-    graphql_max_tokens: int = 2_000
-    graphql_max_cost: int = 10_000
-    graphql_timeout_seconds: float = 5.0
-    graphql_compiled_plans: bool = True
-    rate_limit_client_per_minute: int = 600
-    rate_limit_client_burst: int = 100
-    rate_limit_subject_per_minute: int = 300
-    rate_limit_subject_burst: int = 100
-    redis_url: str | None = None
-    otlp_endpoint: str | None = None
-    """``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``…_TRACES_ENDPOINT``): traces are sent there (api/tracing.py); unset, none are made."""
-    redis_key_prefix: str = "portal:"
-    idempotency_ttl_seconds: int = 86_400
-    idempotency_wait_seconds: float = 10.0
-    trusted_documents_dir: Path | None = None
-    introspection_clients: tuple[str, ...] = ()
-    log_level: str = "INFO"
-    log_format: str = "text"
-    metrics: str = "public"
-    metrics_token: str | None = None
-    metrics_port: int | None = None
-    smtp_url: str | None = None
-    mail_from: str = "Billing Portal <billing@portal.invalid>"
-    mail_dir: Path = Path("var/mail")
-    outbox_max_attempts: int = 8
-    outbox_backoff_seconds: int = 30
-    outbox_backoff_max_seconds: int = 3_600
-    outbox_lease_seconds: int = 300
-    outbox_batch_size: int = 100
-    outbox_concurrency: int = 4
-    outbox_poll_seconds: int = 2
-    webhook_timeout_seconds: float = 10.0
-    webhook_backoff_seconds: float = 5.0
-    webhook_backoff_max_seconds: float = 36_000.0
-    webhook_retry_window_seconds: int = 259_200
-    webhook_failure_threshold: int = 20
-    webhook_concurrency: int = 8
-    invoice_switching_fee_jpy: int = 0
-    invoice_monthly_fee_jpy: int = 0
-    card_countries: tuple[str, ...] = ("US", "CA", "GB", "AU", "SG")
-    issuer_name: str = "Billing Portal K.K."
-    issuer_registration_number: str | None = "T7000012050002"
-    bank_name: str = SAMPLE_BANK["PORTAL_BANK_NAME"]
-    bank_branch: str = SAMPLE_BANK["PORTAL_BANK_BRANCH"]
-    bank_account_type: str = "ORDINARY"
-    bank_account_number: str = SAMPLE_BANK["PORTAL_BANK_ACCOUNT_NUMBER"]
-    bank_account_holder: str = SAMPLE_BANK["PORTAL_BANK_ACCOUNT_HOLDER"]
-    console_url: str | None = None
-    document_link_secret: str | None = None
-    clock: date | None = None
+
+class Settings(BaseSettings):
+    """Every setting of the service; the variable is ``PORTAL_`` + the field's name in
+    capitals (``token_ttl_seconds`` is ``PORTAL_TOKEN_TTL_SECONDS``). README.md's
+    Configuration section says more of each."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PORTAL_", env_ignore_empty=True, extra="ignore", frozen=True, populate_by_name=True
+    )
+
+    # --- the service -------------------------------------------------------------
+    env: Literal["development", "production"] = Field("development", description="development or production")
+    database_url: DatabaseUrl = Field(
+        "sqlite://var/portal.sqlite3", repr=False, description="sqlite://PATH or postgres://user:pass@host:5432/db"
+    )
+    db_connect_timeout_seconds: float = Field(5.0, ge=0.1, le=300, description="longest wait for a connection")
+    db_statement_timeout_seconds: float = Field(10.0, ge=0.1, le=3_600, description="longest a statement may run")
+    host: str = Field("127.0.0.1", description="where portal serve listens")
+    port: int = Field(8000, ge=1, le=65_535, description="the port portal serve listens on")
+    shutdown_drain_seconds: float = Field(5.0, ge=0, le=300, description="on SIGTERM, serve this long while /readyz is 503")
+    shutdown_timeout_seconds: int = Field(20, ge=1, le=3_600, description="then wait this long for requests in flight")
+    clock: Day | None = Field(None, description="development only: the service's fixed date")
+
+    # --- OAuth: the embedded issuer, external issuers, sign-in -------------------------
+    issuer: Url = Field("http://127.0.0.1:8000", description="this service's issuer URL (development: its address)")
+    issuer_set: bool = Field(False, exclude=True, description="derived: PORTAL_ISSUER was given")
+    audience: str = Field("billing-portal", description="the aud every access token must contain")
+    signing_key_file: Path = Field(Path("var/signing-key.json"), description="the issuer's JWK Set of private keys")
+    trusted_issuers: TrustedIssuers = Field((), description="external issuers: ISSUER or ISSUER|JWKS_URL, comma-separated")
+    jwks_timeout_seconds: float = Field(3.0, ge=0.1, le=60, description="longest wait for an external issuer's keys")
+    token_ttl_seconds: int = Field(900, ge=60, le=86_400, description="lifetime of issued access tokens")
+    auth_failures_per_client: int = Field(10, ge=1, le=10_000, description="failed client authentications per client id")
+    auth_failures_per_address: int = Field(30, ge=1, le=100_000, description="failed client authentications per address")
+    auth_failure_window_seconds: int = Field(300, ge=1, le=86_400, description="the window of both budgets")
+    secret_hash_concurrency: int = Field(2, ge=1, le=16, description="client-secret checks at once")
+    authorization_code_ttl_seconds: int = Field(60, ge=10, le=600, description="lifetime of an authorization code")
+    refresh_token_ttl_seconds: int = Field(2_592_000, ge=300, le=31_536_000, description="longest life of a sign-in")
+    refresh_token_idle_seconds: int = Field(604_800, ge=300, le=31_536_000, description="refresh token idle expiry")
+    session_ttl_seconds: int = Field(28_800, ge=60, le=2_592_000, description="lifetime of the sign-in session cookie")
+    session_secret: Secret | None = Field(None, repr=False, description="signs the session cookie (else derived)")
+    login_failures_per_user: int = Field(5, ge=1, le=10_000, description="failed sign-ins per user")
+    login_failures_per_address: int = Field(20, ge=1, le=100_000, description="failed sign-ins per address")
+    introspection_clients: Words = Field((), description="production: client ids that may introspect the schema")
+
+    # --- HTTP and GraphQL limits -------------------------------------------------------
+    cors_origins: Origins = Field((), description="web origins allowed to call the API, or *")
+    max_body_bytes: int = Field(262_144, ge=1_024, le=10_485_760, description="larger bodies get 413")
+    graphql_max_depth: int = Field(10, ge=2, le=50, description="deeper queries are refused")
+    graphql_max_aliases: int = Field(15, ge=1, le=200, description="queries with more aliases are refused")
+    graphql_max_tokens: int = Field(2_000, ge=100, le=50_000, description="queries with more tokens are refused")
+    graphql_max_cost: int = Field(10_000, ge=100, le=1_000_000, description="costlier operations are refused")
+    graphql_timeout_seconds: float = Field(5.0, ge=0.1, le=300, description="wall-clock budget of one operation")
+    graphql_compiled_plans: bool = Field(True, description="on: trusted queries run on compiled plans")
+    trusted_documents_dir: Directory | None = Field(None, description="your own trusted documents (*.graphql)")
+    rate_limit_client_per_minute: int = Field(600, ge=0, le=1_000_000, description="per partner client; 0: no limit")
+    rate_limit_client_burst: int = Field(100, ge=1, le=1_000_000, description="per partner client, at once")
+    rate_limit_subject_per_minute: int = Field(300, ge=0, le=1_000_000, description="per person; 0: no limit")
+    rate_limit_subject_burst: int = Field(100, ge=1, le=1_000_000, description="per person, at once")
+    redis_url: RedisUrl | None = Field(None, repr=False, description="shared rate-limit buckets (else in memory)")
+    redis_key_prefix: KeyPrefix = Field("portal:", description="prefix of this deployment's Redis keys")
+    idempotency_ttl_seconds: int = Field(86_400, ge=60, le=604_800, description="how long answers are replayed")
+    idempotency_wait_seconds: float = Field(10.0, ge=0, le=120, description="a duplicate waits this long")
+
+    # --- observability -----------------------------------------------------------------
+    otlp_endpoint: str | None = Field(
+        None, validation_alias=_OTLP, description="OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT: traces go there"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="the lowest level logged")
+    log_format: Literal["json", "text"] = Field("text", description="json (production default) or text")
+    metrics: Literal["public", "token", "off"] = Field("public", description="who may scrape /metrics")
+    metrics_token: Secret | None = Field(None, repr=False, description="the bearer token /metrics asks for")
+    metrics_port: OptionalPort = Field(None, ge=1, le=65_535, description="serve metrics on this port instead")
+
+    # --- email and webhooks ------------------------------------------------------------
+    smtp_url: SmtpUrl | None = Field(None, repr=False, description="where mail goes (else the local sink)")
+    mail_from: str = Field("Billing Portal <billing@portal.invalid>", description="the From of every message")
+    mail_dir: Path = Field(Path("var/mail"), description="where the development mail sink writes .eml files")
+    outbox_max_attempts: int = Field(8, ge=1, le=50, description="attempts before a message is FAILED")
+    outbox_backoff_seconds: int = Field(30, ge=1, le=3_600, description="wait after the first failed attempt")
+    outbox_backoff_max_seconds: int = Field(3_600, ge=1, le=86_400, description="longest wait between attempts")
+    outbox_lease_seconds: int = Field(300, ge=1, le=86_400, description="how long a claimed batch is the worker's")
+    outbox_batch_size: int = Field(100, ge=1, le=1_000, description="messages per claim")
+    outbox_concurrency: int = Field(4, ge=1, le=32, description="SMTP connections per worker")
+    outbox_poll_seconds: int = Field(2, ge=1, le=300, description="how often an idle worker looks")
+    webhook_timeout_seconds: float = Field(10.0, ge=0.1, le=120, description="longest one webhook try may take")
+    webhook_backoff_seconds: float = Field(5.0, ge=0.01, le=86_400, description="wait after the first failed try")
+    webhook_backoff_max_seconds: float = Field(36_000.0, ge=0.01, le=604_800, description="longest wait between tries")
+    webhook_retry_window_seconds: int = Field(259_200, ge=1, le=2_592_000, description="how long a delivery is tried")
+    webhook_failure_threshold: int = Field(20, ge=1, le=10_000, description="failures in a row that disable an endpoint")
+    webhook_concurrency: int = Field(8, ge=1, le=128, description="webhook tries in flight per worker")
+
+    # --- invoicing ---------------------------------------------------------------------
+    invoice_switching_fee_jpy: int = Field(0, ge=0, le=1_000_000, description="fee shown on an invoice application")
+    invoice_monthly_fee_jpy: int = Field(0, ge=0, le=1_000_000, description="monthly fee of paying by invoice")
+    card_countries: Countries = Field(("US", "CA", "GB", "AU", "SG"), description="where small GLOBAL orders need a card")
+    issuer_name: str = Field("Billing Portal K.K.", description="the issuer printed on every invoice")
+    issuer_registration_number: RegistrationNumber | None = Field(
+        "T7000012050002", description="the issuer's qualified-invoice registration number (sample)"
+    )
+    bank_name: str = Field(SAMPLE_BANK["PORTAL_BANK_NAME"], description="the bank customers transfer to (sample)")
+    bank_branch: str = Field(SAMPLE_BANK["PORTAL_BANK_BRANCH"], description="its branch (sample)")
+    bank_account_type: Literal["ORDINARY", "CHECKING"] = Field("ORDINARY", description="ORDINARY (普通) or CHECKING (当座)")
+    bank_account_number: AccountNumber = Field(SAMPLE_BANK["PORTAL_BANK_ACCOUNT_NUMBER"], description="7 digits (sample)")
+    bank_account_holder: Kana = Field(SAMPLE_BANK["PORTAL_BANK_ACCOUNT_HOLDER"], description="the holder in kana (sample)")
+    console_url: ConsoleUrl | None = Field(None, description="where the console is (default: the issuer's /console/)")
+    document_link_secret: Secret | None = Field(None, repr=False, description="signs document links (else derived)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults_that_follow_other_settings(cls, data: Any) -> Any:
+        """The issuer follows ``host``/``port`` unless given; logs are JSON and metrics
+        need a token in production unless told otherwise."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        production = data.get("env") == "production"
+        data.setdefault("log_format", "json" if production else "text")
+        data.setdefault("metrics", "token" if production else "public")
+        data["issuer_set"] = data.get("issuer") is not None
+        if data.get("issuer") is None:
+            port = str(data.get("port", 8000))
+            data["issuer"] = local_issuer(str(data.get("host", "127.0.0.1")), int(port) if port.isdigit() else 8000)
+        return data
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """``Settings(...)`` takes only what it is given: the environment is read by ``from_env``."""
+        return (init_settings,)
 
     @property
     def is_production(self) -> bool:
@@ -125,7 +214,7 @@ class Settings:
         without ``PORTAL_ISSUER`` the issuer is that address, so the metadata's endpoints
         are where the server listens. Production always sets ``PORTAL_ISSUER``."""
         issuer = self.issuer if self.issuer_set else local_issuer(host, port)
-        return replace(self, host=host, port=port, issuer=issuer)
+        return self.model_copy(update={"host": host, "port": port, "issuer": issuer})
 
     @property
     def console(self) -> str:
@@ -134,166 +223,68 @@ class Settings:
         return self.console_url or f"{self.issuer}/console/"
 
     @classmethod
+    def variables(cls) -> dict[str, str]:
+        """Each setting's field name and its variable (derived fields have none)."""
+        return {name: _variable(name, field.validation_alias) for name, field in cls.model_fields.items()
+                if not field.exclude}
+
+    @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from ``environ`` (default: ``os.environ``)."""
-        env = os.environ if environ is None else environ
-        reader = EnvReader(env)
-        host = reader.text("PORTAL_HOST", cls.host)
-        port = reader.integer("PORTAL_PORT", cls.port, 1, 65_535)
-        production = reader.choice("PORTAL_ENV", cls.env, ENVIRONMENTS) == "production"
-        settings = cls(
-            env=reader.choice("PORTAL_ENV", cls.env, ENVIRONMENTS),
-            database_url=reader.database_url("PORTAL_DATABASE_URL", cls.database_url),
-            db_connect_timeout_seconds=reader.seconds(
-                "PORTAL_DB_CONNECT_TIMEOUT_SECONDS", cls.db_connect_timeout_seconds, 0.1, 300
-            ),
-            db_statement_timeout_seconds=reader.seconds(
-                "PORTAL_DB_STATEMENT_TIMEOUT_SECONDS", cls.db_statement_timeout_seconds, 0.1, 3_600
-            ),
-            jwks_timeout_seconds=reader.seconds("PORTAL_JWKS_TIMEOUT_SECONDS", cls.jwks_timeout_seconds, 0.1, 60),
-            issuer=reader.url("PORTAL_ISSUER", local_issuer(host, port)),
-            issuer_set=reader.text("PORTAL_ISSUER", "") != "",
-            audience=reader.text("PORTAL_AUDIENCE", cls.audience),
-            signing_key_file=Path(reader.text("PORTAL_SIGNING_KEY_FILE", str(cls.signing_key_file))),
-            trusted_issuers=reader.trusted_issuers("PORTAL_TRUSTED_ISSUERS"),
-            token_ttl_seconds=reader.integer("PORTAL_TOKEN_TTL_SECONDS", cls.token_ttl_seconds, 60, 86_400),
-            auth_failures_per_client=reader.integer(
-                "PORTAL_AUTH_FAILURES_PER_CLIENT", cls.auth_failures_per_client, 1, 10_000
-            ),
-            auth_failures_per_address=reader.integer(
-                "PORTAL_AUTH_FAILURES_PER_ADDRESS", cls.auth_failures_per_address, 1, 100_000
-            ),
-            auth_failure_window_seconds=reader.integer(
-                "PORTAL_AUTH_FAILURE_WINDOW_SECONDS", cls.auth_failure_window_seconds, 1, 86_400
-            ),
-            secret_hash_concurrency=reader.integer(
-                "PORTAL_SECRET_HASH_CONCURRENCY", cls.secret_hash_concurrency, 1, 16
-            ),
-            authorization_code_ttl_seconds=reader.integer(
-                "PORTAL_AUTHORIZATION_CODE_TTL_SECONDS", cls.authorization_code_ttl_seconds, 10, 600
-            ),
-            refresh_token_ttl_seconds=reader.integer(
-                "PORTAL_REFRESH_TOKEN_TTL_SECONDS", cls.refresh_token_ttl_seconds, 300, 31_536_000
-            ),
-            refresh_token_idle_seconds=reader.integer(
-                "PORTAL_REFRESH_TOKEN_IDLE_SECONDS", cls.refresh_token_idle_seconds, 300, 31_536_000
-            ),
-            session_ttl_seconds=reader.integer("PORTAL_SESSION_TTL_SECONDS", cls.session_ttl_seconds, 60, 2_592_000),
-            session_secret=reader.secret("PORTAL_SESSION_SECRET"),
-            login_failures_per_user=reader.integer(
-                "PORTAL_LOGIN_FAILURES_PER_USER", cls.login_failures_per_user, 1, 10_000
-            ),
-            login_failures_per_address=reader.integer(
-                "PORTAL_LOGIN_FAILURES_PER_ADDRESS", cls.login_failures_per_address, 1, 100_000
-            ),
-            cors_origins=reader.origins("PORTAL_CORS_ORIGINS"),
-            host=host,
-            port=port,
-            shutdown_drain_seconds=reader.seconds(
-                "PORTAL_SHUTDOWN_DRAIN_SECONDS", cls.shutdown_drain_seconds, 0, 300
-            ),
-            shutdown_timeout_seconds=reader.integer(
-                "PORTAL_SHUTDOWN_TIMEOUT_SECONDS", cls.shutdown_timeout_seconds, 1, 3_600
-            ),
-            max_body_bytes=reader.integer("PORTAL_MAX_BODY_BYTES", cls.max_body_bytes, 1_024, 10_485_760),
-            graphql_max_depth=reader.integer("PORTAL_GRAPHQL_MAX_DEPTH", cls.graphql_max_depth, 2, 50),
-            graphql_max_aliases=reader.integer("PORTAL_GRAPHQL_MAX_ALIASES", cls.graphql_max_aliases, 1, 200),
-            graphql_max_tokens=reader.integer("PORTAL_GRAPHQL_MAX_TOKENS", cls.graphql_max_tokens, 100, 50_000),
-            graphql_max_cost=reader.integer("PORTAL_GRAPHQL_MAX_COST", cls.graphql_max_cost, 100, 1_000_000),
-            graphql_timeout_seconds=reader.seconds(
-                "PORTAL_GRAPHQL_TIMEOUT_SECONDS", cls.graphql_timeout_seconds, 0.1, 300
-            ),
-            graphql_compiled_plans=reader.choice("PORTAL_GRAPHQL_COMPILED_PLANS", "on", ("on", "off")) == "on",
-            rate_limit_client_per_minute=reader.integer(
-                "PORTAL_RATE_LIMIT_CLIENT_PER_MINUTE", cls.rate_limit_client_per_minute, 0, 1_000_000
-            ),
-            rate_limit_client_burst=reader.integer(
-                "PORTAL_RATE_LIMIT_CLIENT_BURST", cls.rate_limit_client_burst, 1, 1_000_000
-            ),
-            rate_limit_subject_per_minute=reader.integer(
-                "PORTAL_RATE_LIMIT_SUBJECT_PER_MINUTE", cls.rate_limit_subject_per_minute, 0, 1_000_000
-            ),
-            rate_limit_subject_burst=reader.integer(
-                "PORTAL_RATE_LIMIT_SUBJECT_BURST", cls.rate_limit_subject_burst, 1, 1_000_000
-            ),
-            redis_url=reader.redis_url("PORTAL_REDIS_URL"),
-            otlp_endpoint=(env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
-                           or None),
-            redis_key_prefix=reader.key_prefix("PORTAL_REDIS_KEY_PREFIX", cls.redis_key_prefix),
-            idempotency_ttl_seconds=reader.integer(
-                "PORTAL_IDEMPOTENCY_TTL_SECONDS", cls.idempotency_ttl_seconds, 60, 604_800
-            ),
-            idempotency_wait_seconds=reader.seconds(
-                "PORTAL_IDEMPOTENCY_WAIT_SECONDS", cls.idempotency_wait_seconds, 0, 120
-            ),
-            trusted_documents_dir=reader.directory("PORTAL_TRUSTED_DOCUMENTS_DIR"),
-            introspection_clients=tuple(
-                c.strip() for c in reader.text("PORTAL_INTROSPECTION_CLIENTS", "").split(",") if c.strip()
-            ),
-            log_level=reader.choice("PORTAL_LOG_LEVEL", cls.log_level, ("DEBUG", "INFO", "WARNING", "ERROR")),
-            log_format=reader.choice("PORTAL_LOG_FORMAT", "json" if production else "text", ("json", "text")),
-            metrics=reader.choice("PORTAL_METRICS", "token" if production else "public", ("public", "token", "off")),
-            metrics_token=reader.secret("PORTAL_METRICS_TOKEN"),
-            metrics_port=reader.integer("PORTAL_METRICS_PORT", 0, 0, 65_535) or None,
-            smtp_url=reader.smtp_url("PORTAL_SMTP_URL"),
-            mail_from=reader.text("PORTAL_MAIL_FROM", cls.mail_from),
-            mail_dir=Path(reader.text("PORTAL_MAIL_DIR", str(cls.mail_dir))),
-            outbox_max_attempts=reader.integer("PORTAL_OUTBOX_MAX_ATTEMPTS", cls.outbox_max_attempts, 1, 50),
-            outbox_backoff_seconds=reader.integer("PORTAL_OUTBOX_BACKOFF_SECONDS", cls.outbox_backoff_seconds, 1, 3_600),
-            outbox_backoff_max_seconds=reader.integer(
-                "PORTAL_OUTBOX_BACKOFF_MAX_SECONDS", cls.outbox_backoff_max_seconds, 1, 86_400
-            ),
-            outbox_lease_seconds=reader.integer("PORTAL_OUTBOX_LEASE_SECONDS", cls.outbox_lease_seconds, 1, 86_400),
-            outbox_batch_size=reader.integer("PORTAL_OUTBOX_BATCH_SIZE", cls.outbox_batch_size, 1, 1_000),
-            outbox_concurrency=reader.integer("PORTAL_OUTBOX_CONCURRENCY", cls.outbox_concurrency, 1, 32),
-            outbox_poll_seconds=reader.integer("PORTAL_OUTBOX_POLL_SECONDS", cls.outbox_poll_seconds, 1, 300),
-            webhook_timeout_seconds=reader.seconds(
-                "PORTAL_WEBHOOK_TIMEOUT_SECONDS", cls.webhook_timeout_seconds, 0.1, 120
-            ),
-            webhook_backoff_seconds=reader.seconds(
-                "PORTAL_WEBHOOK_BACKOFF_SECONDS", cls.webhook_backoff_seconds, 0.01, 86_400
-            ),
-            webhook_backoff_max_seconds=reader.seconds(
-                "PORTAL_WEBHOOK_BACKOFF_MAX_SECONDS", cls.webhook_backoff_max_seconds, 0.01, 604_800
-            ),
-            webhook_retry_window_seconds=reader.integer(
-                "PORTAL_WEBHOOK_RETRY_WINDOW_SECONDS", cls.webhook_retry_window_seconds, 1, 2_592_000
-            ),
-            webhook_failure_threshold=reader.integer(
-                "PORTAL_WEBHOOK_FAILURE_THRESHOLD", cls.webhook_failure_threshold, 1, 10_000
-            ),
-            webhook_concurrency=reader.integer("PORTAL_WEBHOOK_CONCURRENCY", cls.webhook_concurrency, 1, 128),
-            invoice_switching_fee_jpy=reader.integer(
-                "PORTAL_INVOICE_SWITCHING_FEE_JPY", cls.invoice_switching_fee_jpy, 0, 1_000_000
-            ),
-            invoice_monthly_fee_jpy=reader.integer(
-                "PORTAL_INVOICE_MONTHLY_FEE_JPY", cls.invoice_monthly_fee_jpy, 0, 1_000_000
-            ),
-            card_countries=reader.countries("PORTAL_CARD_COUNTRIES", cls.card_countries),
-            issuer_name=reader.text("PORTAL_ISSUER_NAME", cls.issuer_name),
-            issuer_registration_number=reader.registration_number(
-                "PORTAL_ISSUER_REGISTRATION_NUMBER", cls.issuer_registration_number or ""
-            ),
-            bank_name=reader.text("PORTAL_BANK_NAME", cls.bank_name),
-            bank_branch=reader.text("PORTAL_BANK_BRANCH", cls.bank_branch),
-            bank_account_type=reader.choice("PORTAL_BANK_ACCOUNT_TYPE", cls.bank_account_type, ACCOUNT_TYPES),
-            bank_account_number=reader.account_number("PORTAL_BANK_ACCOUNT_NUMBER", cls.bank_account_number),
-            bank_account_holder=reader.kana("PORTAL_BANK_ACCOUNT_HOLDER", cls.bank_account_holder),
-            console_url=_console_url(reader),
-            document_link_secret=reader.secret("PORTAL_DOCUMENT_LINK_SECRET"),
-            clock=reader.day("PORTAL_CLOCK"),
-        )
-        if settings.webhook_backoff_max_seconds < settings.webhook_backoff_seconds:
-            raise SettingsError("PORTAL_WEBHOOK_BACKOFF_MAX_SECONDS", "must not be less than PORTAL_WEBHOOK_BACKOFF_SECONDS")
-        if settings.is_production and settings.clock is not None:
-            raise SettingsError("PORTAL_CLOCK", "cannot be set in production: the service runs on the real date")
-        if settings.is_production and not settings.issuer_set:
-            raise SettingsError("PORTAL_ISSUER", "must be set in production: the service's public https:// URL")
-        if settings.is_production and not settings.issuer.startswith("https://"):
-            raise SettingsError("PORTAL_ISSUER", "must be an https:// URL in production")
-        if settings.is_production:
-            _require_own_values(reader)
+        """Read the settings from ``environ`` alone, or (``None``) from the process's
+        environment over the ``.env`` file ``PORTAL_ENV_FILE`` names (default ``.env``)."""
+        layers: list[PydanticBaseSettingsSource] = []
+        if environ is None:
+            environ = os.environ
+            layers.append(DotEnvSettingsSource(cls, env_file=Path(environ.get(ENV_FILE_VARIABLE) or ".env")))
+        layers.append(_Variables(cls, environ))
+        given: dict[str, Any] = {}
+        for layer in layers:  # later layers win: the environment over the file
+            given.update(layer())
+        try:
+            settings = cls.model_validate(given)
+        except ValidationError as error:
+            raise settings_error(error, _variable_of(cls), _bounds(cls)) from None
+        _check_together(settings, given)
         return settings
+
+
+class _Variables(EnvSettingsSource):
+    """pydantic-settings' environment source, over ``environ`` rather than always
+    ``os.environ`` (so a test can pass a mapping); values are stripped and a blank one
+    counts as unset, as ``.env`` files and shells often leave them."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {name.lower(): value.strip() for name, value in self._environ.items() if value.strip()}
+
+
+def _variable(name: str, alias: Any) -> str:
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[-1])
+    return f"PORTAL_{name.upper()}"
+
+
+def _variable_of(cls: type[Settings]) -> dict[str, str]:
+    names = cls.variables()
+    aliases = {
+        str(choice): names[name]
+        for name, field in cls.model_fields.items() if isinstance(field.validation_alias, AliasChoices)
+        for choice in field.validation_alias.choices
+    }
+    return {**names, **aliases}
+
+
+def _bounds(cls: type[Settings]) -> dict[str, tuple[Any, Any]]:
+    bounds = {}
+    for name, field in cls.model_fields.items():
+        low = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
+        high = next((m.le for m in field.metadata if hasattr(m, "le")), None)
+        if low is not None and high is not None:
+            bounds[name] = (low, high)
+    return bounds
 
 
 def local_issuer(host: str, port: int) -> str:
@@ -306,28 +297,41 @@ def local_issuer(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _console_url(reader: EnvReader) -> str | None:
-    """``PORTAL_CONSOLE_URL`` ending in ``/`` (links are made relative to it); unset: None."""
-    if reader.text("PORTAL_CONSOLE_URL", "") == "":
-        return None
-    return reader.url("PORTAL_CONSOLE_URL", "") + "/"
+def _check_together(settings: Settings, given: Mapping[str, Any]) -> None:
+    """The rules that span several variables, and production's."""
+    if settings.webhook_backoff_max_seconds < settings.webhook_backoff_seconds:
+        raise SettingsError("PORTAL_WEBHOOK_BACKOFF_MAX_SECONDS", "must not be less than PORTAL_WEBHOOK_BACKOFF_SECONDS")
+    if not settings.is_production:
+        return
+    if settings.clock is not None:
+        raise SettingsError("PORTAL_CLOCK", "cannot be set in production: the service runs on the real date")
+    if not settings.issuer_set:
+        raise SettingsError("PORTAL_ISSUER", "must be set in production: the service's public https:// URL")
+    if not settings.issuer.startswith("https://"):
+        raise SettingsError("PORTAL_ISSUER", "must be an https:// URL in production")
+    _require_own_values(given)
 
 
 _PRINTED_ON_INVOICES = (
-    ("PORTAL_ISSUER_NAME", Settings.issuer_name),
-    ("PORTAL_ISSUER_REGISTRATION_NUMBER", Settings.issuer_registration_number),
-    ("PORTAL_BANK_NAME", SAMPLE_BANK["PORTAL_BANK_NAME"]),
-    ("PORTAL_BANK_BRANCH", SAMPLE_BANK["PORTAL_BANK_BRANCH"]),
-    ("PORTAL_BANK_ACCOUNT_TYPE", None),  # ORDINARY is a real type too: it must only be chosen
-    ("PORTAL_BANK_ACCOUNT_NUMBER", SAMPLE_BANK["PORTAL_BANK_ACCOUNT_NUMBER"]),
-    ("PORTAL_BANK_ACCOUNT_HOLDER", SAMPLE_BANK["PORTAL_BANK_ACCOUNT_HOLDER"]),
+    ("issuer_name", Settings.model_fields["issuer_name"].default),
+    ("issuer_registration_number", Settings.model_fields["issuer_registration_number"].default),
+    ("bank_name", SAMPLE_BANK["PORTAL_BANK_NAME"]),
+    ("bank_branch", SAMPLE_BANK["PORTAL_BANK_BRANCH"]),
+    ("bank_account_type", None),  # ORDINARY is a real type too: it must only be chosen
+    ("bank_account_number", SAMPLE_BANK["PORTAL_BANK_ACCOUNT_NUMBER"]),
+    ("bank_account_holder", SAMPLE_BANK["PORTAL_BANK_ACCOUNT_HOLDER"]),
 )
 """The settings every invoice document prints, with their development samples."""
 
 
-def _require_own_values(reader: EnvReader) -> None:
+def _require_own_values(given: Mapping[str, Any]) -> None:
     """Production never issues a document naming the sample issuer or the sample
     bank: a customer would file it, or transfer money to it. The first variable
     left unset or at its sample stops start-up."""
-    for variable, sample in _PRINTED_ON_INVOICES:
-        reader.own_value(variable, sample)
+    for name, sample in _PRINTED_ON_INVOICES:
+        variable = f"PORTAL_{name.upper()}"
+        if name not in given:
+            raise SettingsError(variable, "must be set in production: the development sample would be printed on invoices")
+        if sample is not None and given[name] == sample:
+            raise SettingsError(variable, f"is the development sample {sample!r}: set the real value in production")
+

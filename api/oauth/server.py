@@ -210,9 +210,9 @@ def client_authenticator(settings: Settings) -> ClientAuthenticator:
 class Lifetimes:
     """How long codes and refresh tokens live (seconds; see ``Settings``)."""
 
-    code: int = Settings.authorization_code_ttl_seconds
-    refresh_idle: int = Settings.refresh_token_idle_seconds
-    refresh_family: int = Settings.refresh_token_ttl_seconds
+    code: int = Settings.model_fields["authorization_code_ttl_seconds"].default
+    refresh_idle: int = Settings.model_fields["refresh_token_idle_seconds"].default
+    refresh_family: int = Settings.model_fields["refresh_token_ttl_seconds"].default
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Lifetimes:

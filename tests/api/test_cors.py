@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import replace
 
 import httpx
 import pytest
@@ -31,7 +30,7 @@ def portal(settings: Settings, signing_key) -> Portal:
     @asynccontextmanager
     async def start(origins: str | None) -> AsyncIterator[httpx.AsyncClient]:
         env = {} if origins is None else {"PORTAL_CORS_ORIGINS": origins}
-        services = Services.build(replace(settings, cors_origins=Settings.from_env(env).cors_origins), signing_key)
+        services = Services.build(settings.model_copy(update={"cors_origins": Settings.from_env(env).cors_origins}), signing_key)
         transport = httpx.ASGITransport(app=create_app(services, manage_database=False))
         async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as http:
             yield http

@@ -4,7 +4,6 @@ link of ``Invoice.document.url`` without one. Both serve the bytes stored at iss
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import time
 from typing import Any
@@ -78,7 +77,7 @@ async def test_a_profile_edit_and_new_settings_leave_the_download_unchanged(
     assert (await download(client, number, owner)).content == issued
 
     # Another issuer name and bank account: a document rendered now would differ; the stored one is served.
-    renamed = dataclasses.replace(settings, issuer_name="Renamed Cloud K.K.", **OWN_BANK)
+    renamed = settings.model_copy(update={"issuer_name": "Renamed Cloud K.K.", **OWN_BANK})
     app = create_app(Services.build(renamed, signing_key), manage_database=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ISSUER) as other:
         again = (await download(other, number, owner)).content
@@ -91,7 +90,7 @@ async def test_a_profile_edit_and_new_settings_leave_the_download_unchanged(
 async def test_a_japanese_invoice_names_its_number_registration_number_and_bank(
     client: httpx.AsyncClient, token_for: Any, account: Account, settings: Settings
 ) -> None:
-    number = await issue_jp_invoice(account, dataclasses.replace(settings, **OWN_BANK))
+    number = await issue_jp_invoice(account, settings.model_copy(update=OWN_BANK))
     text = pdf_text((await download(client, number, await token_for("owner", "billing:read"))).content)
     for printed in (number, "T7000012050002", "みずほ銀行", "渋谷支店", "当座", "7654321", "請求書"):
         assert printed in text, printed

@@ -15,8 +15,7 @@ import pytest
 
 from api.logs import RequestIdFilter, configure_logging, formatter
 from api.oauth.store import create_client
-from api.settings import Settings
-from api.settings_reader import SettingsError
+from api.settings import Settings, SettingsError
 from models.accounts import Account
 from tests.api.oauth.test_authorization_code import PASSWORD, sign_in
 from tests.api.oauth.test_authorization_code import owner as owner  # the fixture

@@ -3,7 +3,6 @@ database gauges read the outbox; production asks for the metrics token."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -14,8 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from api.app import create_app
 from api.metrics import Metrics
 from api.services import Services
-from api.settings import Settings
-from api.settings_reader import SettingsError
+from api.settings import Settings, SettingsError
 from billing.clock import Clock
 from models.accounts import Account
 from models.coverage import Coverage
@@ -139,7 +137,7 @@ async def test_each_app_counts_in_its_own_registry(settings: Settings, signing_k
 
 async def test_in_production_metrics_need_the_metrics_token(settings: Settings, signing_key: Any, db: Any) -> None:
     token = "m" * 40
-    production = dataclasses.replace(settings, env="production", metrics="token", metrics_token=token)
+    production = settings.model_copy(update={"env": "production", "metrics": "token", "metrics_token": token})
     async with _client(Services.build(production, signing_key)) as http:
         assert (await http.get("/metrics")).status_code == 401
         assert (await http.get("/metrics", headers={"Authorization": "Bearer wrong"})).status_code == 401
@@ -149,7 +147,7 @@ async def test_in_production_metrics_need_the_metrics_token(settings: Settings, 
 
 
 async def test_without_a_token_production_refuses_every_scrape(settings: Settings, signing_key: Any, db: Any) -> None:
-    production = dataclasses.replace(settings, env="production", metrics="token", metrics_token=None)
+    production = settings.model_copy(update={"env": "production", "metrics": "token", "metrics_token": None})
     async with _client(Services.build(production, signing_key)) as http:
         assert (await http.get("/metrics", headers={"Authorization": "Bearer "})).status_code == 401
 
@@ -158,7 +156,7 @@ async def test_without_a_token_production_refuses_every_scrape(settings: Setting
 async def test_metrics_off_or_on_their_own_port_are_not_served_by_the_api(
     settings: Settings, signing_key: Any, db: Any, change: dict[str, Any]
 ) -> None:
-    async with _client(Services.build(dataclasses.replace(settings, **change), signing_key)) as http:
+    async with _client(Services.build(settings.model_copy(update=change), signing_key)) as http:
         assert (await http.get("/metrics")).status_code == 404
 
 
@@ -209,7 +207,7 @@ async def test_the_worker_counts_deliveries_and_serves_them_on_its_own_port(
     port = free_port()
     await enqueue_invoices(3)
     worker = Worker(WorkerConfig(), SmtpServer.from_url(smtp_sink.url), on_outcome=metrics.email_delivery)
-    with serve_metrics_port(dataclasses.replace(settings, metrics_port=port, host="127.0.0.1"), metrics):
+    with serve_metrics_port(settings.model_copy(update={"metrics_port": port, "host": "127.0.0.1"}), metrics):
         assert await worker.drain() == 3
         async with httpx.AsyncClient() as http:
             response = await http.get(f"http://127.0.0.1:{port}/metrics")
@@ -247,7 +245,7 @@ async def test_rate_limit_refusals_and_idempotent_replays_are_counted(
     from api.oauth.tokens import mint_access_token
     from tests.support.payment import OWNER_SCOPES, UPDATE, invoice_coverage
 
-    limited = dataclasses.replace(settings, rate_limit_subject_burst=4, rate_limit_subject_per_minute=1)
+    limited = settings.model_copy(update={"rate_limit_subject_burst": 4, "rate_limit_subject_per_minute": 1})
     services = Services.build(limited, signing_key)
     async with _client(services) as http:
         async def gql(query: str, token: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:

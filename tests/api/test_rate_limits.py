@@ -12,7 +12,6 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -196,7 +195,7 @@ async def ask_document(http: httpx.AsyncClient, token: str, document: str) -> ht
 
 async def test_a_rate_of_zero_turns_the_limit_off(client, services, token_for, account):
     services.rate_limiter = RateLimiter.from_settings(
-        replace(services.settings, rate_limit_subject_per_minute=0, rate_limit_subject_burst=1)
+        services.settings.model_copy(update={"rate_limit_subject_per_minute": 0, "rate_limit_subject_burst": 1})
     )
     token = await token_for("owner", "billing:read")
     answers = [await ask(client, token) for _ in range(5)]
@@ -206,7 +205,7 @@ async def test_a_rate_of_zero_turns_the_limit_off(client, services, token_for, a
 
 async def test_a_browser_on_a_listed_origin_may_read_the_headers(settings, signing_key, db, token_for, account):
     console = "https://console.example.com"
-    services = Services.build(replace(settings, cors_origins=(console,)), signing_key)
+    services = Services.build(settings.model_copy(update={"cors_origins": (console,)}), signing_key)
     transport = httpx.ASGITransport(app=create_app(services, manage_database=False))
     async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as http:
         token = await token_for("owner", "billing:read")
@@ -267,10 +266,10 @@ async def test_redis_buckets_follow_the_same_rule(redis_prefix):
 
 
 async def test_two_apps_on_one_redis_share_one_budget(settings, signing_key, db, token_for, account, redis_prefix):
-    shared = replace(
-        settings, redis_url=REDIS_URL, redis_key_prefix=redis_prefix,
-        rate_limit_subject_per_minute=60, rate_limit_subject_burst=4,
-    )
+    shared = settings.model_copy(update={
+        "redis_url": REDIS_URL, "redis_key_prefix": redis_prefix,
+        "rate_limit_subject_per_minute": 60, "rate_limit_subject_burst": 4,
+    })
     clock = ManualClock()
     apps = []
     for _ in range(2):
@@ -290,7 +289,7 @@ async def test_two_apps_on_one_redis_share_one_budget(settings, signing_key, db,
 
 
 async def test_an_unreachable_redis_falls_back_to_memory_and_warns(client, services, token_for, account, caplog):
-    broken = replace(services.settings, redis_url="redis://127.0.0.1:1/0", rate_limit_subject_burst=2)
+    broken = services.settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0", "rate_limit_subject_burst": 2})
     services.rate_limiter = RateLimiter.from_settings(broken, now=ManualClock())
     token = await token_for("owner", "billing:read")
     with caplog.at_level("WARNING", logger="portal.rate_limits"):

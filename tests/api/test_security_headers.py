@@ -4,7 +4,6 @@ reference console) load scripts and styles from their own origin only."""
 
 from __future__ import annotations
 
-import dataclasses
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -131,7 +130,7 @@ async def test_vendored_files_are_cached_for_a_year_the_pages_own_are_revalidate
 
 
 async def test_production_adds_hsts(settings, db):
-    production = dataclasses.replace(settings, env="production", issuer="https://portal.example.com")
+    production = settings.model_copy(update={"env": "production", "issuer": "https://portal.example.com"})
     assert isinstance(production, Settings) and production.is_production
     services = Services.build(production, generate_signing_key())
     app = create_app(services, manage_database=False)

@@ -87,3 +87,66 @@ def test_the_clock_can_be_fixed_in_development_only():
     with pytest.raises(SettingsError, match="PORTAL_CLOCK"):
         Settings.from_env({"PORTAL_ENV": "production", "PORTAL_ISSUER": "https://portal.example.com",
                            "PORTAL_CLOCK": "2027-02-01"})
+
+
+def test_a_dot_env_file_is_read_and_the_environment_wins_over_it(tmp_path: Path, monkeypatch):
+    env_file = tmp_path / "portal.env"
+    env_file.write_text("PORTAL_TOKEN_TTL_SECONDS=600\nPORTAL_AUDIENCE=from-the-file\n# a comment\nOTHER=ignored\n")
+    for variable in Settings.variables().values():
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("PORTAL_ENV_FILE", str(env_file))
+    monkeypatch.setenv("PORTAL_AUDIENCE", "from-the-environment")
+    settings = Settings.from_env()
+    assert (settings.token_ttl_seconds, settings.audience) == (600, "from-the-environment")
+
+    env_file.write_text("PORTAL_TOKEN_TTL_SECONDS=ten\n")
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env()
+    assert str(raised.value) == "PORTAL_TOKEN_TTL_SECONDS: must be a whole number, not 'ten'"
+
+    monkeypatch.setenv("PORTAL_ENV_FILE", str(tmp_path / "missing.env"))
+    assert Settings.from_env().token_ttl_seconds == 900, "no file is no error"
+
+
+def test_a_mapping_is_read_alone_and_blank_values_are_unset(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("PORTAL_TOKEN_TTL_SECONDS", "600")
+    assert Settings.from_env({}).token_ttl_seconds == 900, "a mapping given is the whole environment"
+    assert Settings().token_ttl_seconds == 900, "Settings(...) never reads the environment"
+    assert Settings.from_env({"PORTAL_TOKEN_TTL_SECONDS": "  ", "PORTAL_PORT": " 9300 "}).port == 9300
+
+
+def test_errors_say_what_is_wrong_with_the_value():
+    cases = {
+        "PORTAL_PORT": ("70000", "must be between 1 and 65535, not 70000"),
+        "PORTAL_DB_STATEMENT_TIMEOUT_SECONDS": ("0", "must be between 0.1 and 3600, not 0"),
+        "PORTAL_ENV": ("staging", "must be one of development or production, not 'staging'"),
+        "PORTAL_GRAPHQL_COMPILED_PLANS": ("maybe", "must be on or off, not 'maybe'"),
+        "PORTAL_METRICS_PORT": ("http", "must be a whole number, not 'http'"),
+        "PORTAL_ISSUER": ("ftp://x", "must be an http(s) URL, not 'ftp://x'"),
+    }
+    for variable, (value, message) in cases.items():
+        with pytest.raises(SettingsError) as raised:
+            Settings.from_env({variable: value})
+        assert str(raised.value) == f"{variable}: {message}"
+
+
+def test_secrets_and_urls_with_passwords_are_not_in_the_settings_repr():
+    secret = "s" * 40
+    settings = Settings.from_env({
+        "PORTAL_DATABASE_URL": "postgres://portal:db-password@db:5432/portal",
+        "PORTAL_SMTP_URL": "smtp+starttls://mailer:smtp-password@mail:587",
+        "PORTAL_REDIS_URL": "redis://:redis-password@cache:6379/0",
+        "PORTAL_SESSION_SECRET": secret, "PORTAL_METRICS_TOKEN": secret, "PORTAL_DOCUMENT_LINK_SECRET": secret,
+    })
+    shown = repr(settings)
+    for hidden in ("db-password", "smtp-password", "redis-password", secret):
+        assert hidden not in shown
+    assert settings.smtp_url == "smtp+starttls://mailer:smtp-password@mail:587"
+
+
+def test_every_setting_is_described_and_in_the_readme():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for name, field in Settings.model_fields.items():
+        assert field.description, f"{name} has no description"
+    missing = [variable for variable in Settings.variables().values() if f"`{variable}" not in readme]
+    assert missing == []

@@ -68,8 +68,8 @@ def test_production_refuses_to_start_with_a_printed_setting_unset(variable: str)
 
 @pytest.mark.parametrize(
     ("variable", "sample"),
-    [("PORTAL_ISSUER_NAME", Settings.issuer_name),
-     ("PORTAL_ISSUER_REGISTRATION_NUMBER", Settings.issuer_registration_number),
+    [("PORTAL_ISSUER_NAME", Settings().issuer_name),
+     ("PORTAL_ISSUER_REGISTRATION_NUMBER", Settings().issuer_registration_number),
      *SAMPLE_BANK.items()],
 )
 def test_production_refuses_to_start_with_a_sample_value(variable: str, sample: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -82,7 +81,7 @@ async def test_failures_per_user_are_throttled_even_for_the_right_password(clien
 class TestPerAddress:
     @pytest.fixture
     def settings(self, settings):
-        return dataclasses.replace(settings, login_failures_per_address=3)
+        return settings.model_copy(update={"login_failures_per_address": 3})
 
     async def test_failures_per_address_are_throttled_across_user_names(self, client):
         for name in ("a", "b", "c"):
@@ -120,7 +119,7 @@ async def test_the_session_cookie_is_httponly_lax_and_not_secure_in_development(
 
 
 async def test_the_session_cookie_is_secure_in_production(settings, signing_key, db):
-    services = Services.build(dataclasses.replace(settings, env="production"), signing_key)
+    services = Services.build(settings.model_copy(update={"env": "production"}), signing_key)
     transport = httpx.ASGITransport(app=create_app(services, manage_database=False))
     async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as http:
         cookie = (await http.get("/signin")).headers["set-cookie"].lower()

@@ -7,7 +7,6 @@ import json
 import re
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +86,7 @@ def test_a_broken_trusted_document_stops_the_start_naming_its_file(
     tmp_path: Path, settings: Settings, signing_key: Any
 ) -> None:
     (tmp_path / "broken.graphql").write_text("query Broken { invoices(first: 1) { nope } }\n")
-    services = Services.build(replace(settings, trusted_documents_dir=tmp_path), signing_key)
+    services = Services.build(settings.model_copy(update={"trusted_documents_dir": tmp_path}), signing_key)
     with pytest.raises(TrustedDocumentError, match=r"broken\.graphql does not fit the schema: .*nope"):
         create_app(services, manage_database=False)
     (tmp_path / "broken.graphql").write_text("query Broken { invoices(first: 1) {\n")

@@ -27,7 +27,7 @@ import itertools
 import os
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -74,8 +74,8 @@ class Apps:
 
 @pytest_asyncio.fixture
 async def apps(settings: Settings, signing_key: Any, db: Any) -> AsyncIterator[Apps]:
-    compiled_settings = replace(settings, trusted_documents_dir=DOCUMENTS_DIR)
-    standard_settings = replace(compiled_settings, graphql_compiled_plans=False)
+    compiled_settings = settings.model_copy(update={"trusted_documents_dir": DOCUMENTS_DIR})
+    standard_settings = compiled_settings.model_copy(update={"graphql_compiled_plans": False})
     compiled_services = Services.build(compiled_settings, signing_key)
     standard_services = Services.build(standard_settings, signing_key)
     compiled_app = create_app(compiled_services, manage_database=False)

@@ -3,7 +3,6 @@ a request that names nothing runnable gets a coded GraphQL error, not a plain 40
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,7 +22,7 @@ TWO_OPERATIONS = "query Who { viewer { subject } } query What { viewer { scopes 
 async def app_with(settings: Any, signing_key: Any, **changes: Any) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client to an app whose settings differ from the fixture's by ``changes``
     (tokens of ``token_for`` are valid there too: same issuer and key)."""
-    services = Services.build(dataclasses.replace(settings, **changes), signing_key)
+    services = Services.build(settings.model_copy(update=changes), signing_key)
     app = create_app(services, manage_database=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=settings.issuer) as http:
         yield http

@@ -11,7 +11,6 @@ one, and ``asyncio.timeout`` bounds each test only as a safety net.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import socket
 
@@ -107,9 +106,7 @@ def clock() -> FakeClock:
 
 
 async def _portal(settings, signing_key, jwks_url: str, clock: FakeClock, timeout: float = TINY):
-    trusting = dataclasses.replace(
-        settings, trusted_issuers=(TrustedIssuer(IDP, jwks_url),), jwks_timeout_seconds=timeout
-    )
+    trusting = settings.model_copy(update={"trusted_issuers": (TrustedIssuer(IDP, jwks_url),), "jwks_timeout_seconds": timeout})
     services = Services.build(trusting, signing_key)
     attempts: list[str] = []
 

@@ -53,7 +53,7 @@ def key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The key file of the ``settings`` fixture, named to the CLI, which reads the environment."""
     path = tmp_path / "signing-key.json"
     monkeypatch.setenv("PORTAL_SIGNING_KEY_FILE", str(path))
-    monkeypatch.setenv("PORTAL_TOKEN_TTL_SECONDS", str(Settings.token_ttl_seconds))
+    monkeypatch.setenv("PORTAL_TOKEN_TTL_SECONDS", str(Settings().token_ttl_seconds))
     return path
 
 

@@ -10,7 +10,6 @@ document and keys over real HTTP.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
 
 import httpx
 import pytest
@@ -41,7 +40,7 @@ def idp(request: pytest.FixtureRequest) -> Iterator[OidcProvider]:
 async def portal(settings: Settings, signing_key, idp: OidcProvider, db) -> AsyncIterator[GraphQLClient]:
     """This service with ``PORTAL_TRUSTED_ISSUERS`` naming the provider (no JWKS URL: discovery)."""
     trusted = Settings.from_env({"PORTAL_TRUSTED_ISSUERS": idp.issuer}).trusted_issuers
-    services = Services.build(replace(settings, trusted_issuers=trusted), signing_key)
+    services = Services.build(settings.model_copy(update={"trusted_issuers": trusted}), signing_key)
     app = create_app(services, manage_database=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ISSUER) as http:
         yield GraphQLClient(http)

@@ -3,7 +3,6 @@ revocation (RFC 6749 section 6, RFC 9700 4.14.2, RFC 7009)."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -101,7 +100,7 @@ async def test_a_public_client_cannot_introspect(client):
 class TestShortFamilies:
     @pytest.fixture
     def settings(self, settings):
-        return dataclasses.replace(settings, refresh_token_ttl_seconds=0)
+        return settings.model_copy(update={"refresh_token_ttl_seconds": 0})
 
     async def test_a_family_past_its_lifetime_cannot_refresh(self, client):
         first = await tokens_for(client)

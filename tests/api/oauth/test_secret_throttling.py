@@ -9,7 +9,7 @@ import asyncio
 import types
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -80,7 +80,7 @@ async def make_portal(settings: Settings, signing_key: Any, db: Any) -> AsyncIte
     async with AsyncExitStack() as stack:
 
         def make(**overrides: Any) -> Portal:
-            services = Services.build(replace(settings, **overrides), signing_key)
+            services = Services.build(settings.model_copy(update=overrides), signing_key)
             stack.push_async_callback(services.aclose)
             return Portal(services, create_app(services, manage_database=False), stack)
 

@@ -3,7 +3,6 @@ resolver stub (no network), and a partner client's token."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -35,7 +34,7 @@ async def stub_resolver(host: str) -> list[str]:
 @pytest_asyncio.fixture
 async def production_gql(settings: Settings, signing_key: SigningKey, db: Any) -> AsyncIterator[GraphQLClient]:
     """A GraphQL client of an app running with ``PORTAL_ENV=production``."""
-    services = Services.build(dataclasses.replace(settings, env="production"), signing_key)
+    services = Services.build(settings.model_copy(update={"env": "production"}), signing_key)
     app = create_app(services, manage_database=False)
     app.state.webhook_destinations = Destinations(production=True, resolver=stub_resolver)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ISSUER) as http:

@@ -20,6 +20,7 @@ so several apps in one test process never collide), what moves the counters, and
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hmac
 import logging
 import re
@@ -172,21 +173,29 @@ class Metrics:
 class DatabaseGauges(Collector):
     """Gauges read from the database when scraped. ``/metrics`` refreshes them on the
     event loop before rendering; a scrape from another thread (``serve_metrics_port``)
-    runs the refresh on the loop the process runs (``bind``) and waits for it."""
+    runs the refresh on the loop the process runs (``bind``), in the context it was bound in
+    (the worker's ORM is a ``TortoiseContext``, a context variable the scraping thread has
+    not got), and waits for it."""
 
     def __init__(self, timeout_seconds: float = 5.0) -> None:
         self.timeout_seconds = timeout_seconds
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.context = contextvars.copy_context()
         self.families: list[Metric] = []
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Refresh on ``loop``, in the caller's context (call it on that loop)."""
         self.loop = loop
+        self.context = contextvars.copy_context()
 
     def collect(self) -> Iterator[Metric]:
         loop = self.loop
         if loop is not None and loop.is_running() and not _in_loop(loop):
             try:
-                asyncio.run_coroutine_threadsafe(self.refresh(), loop).result(self.timeout_seconds)
+                # A copy per scrape: the port's server answers scrapes on several threads at once.
+                self.context.copy().run(
+                    asyncio.run_coroutine_threadsafe, self.refresh(), loop
+                ).result(self.timeout_seconds)
             except Exception:  # a scrape must not fail because the database is slow: old values
                 log.warning("database gauges not refreshed", exc_info=True)
         yield from self.families

@@ -18,6 +18,7 @@ from tortoise.context import TortoiseContext
 
 from api.oauth.key_commands import add_key_commands
 from api.settings import Settings, SettingsError
+from api.settings_commands import add_settings_command
 from billing.errors import BusinessError
 from models.accounts import Role
 from models.config import ensure_sqlite_directory, tortoise_config
@@ -116,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_billing_commands(sub)
     _add_usage_commands(sub)
     add_key_commands(sub)
+    add_settings_command(sub)
     return parser
 
 

@@ -84,6 +84,7 @@ def served(
         port = free_port()
         environment = {
             **{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")},
+            "PORTAL_ENV_FILE": os.devnull,  # no developer's .env
             "PORTAL_DATABASE_URL": database_url or f"sqlite://{tmp}/bench.sqlite3",
             "PORTAL_SIGNING_KEY_FILE": f"{tmp}/key.json",
             "PORTAL_MAIL_DIR": f"{tmp}/mail",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLEnumType, GraphQLError, GraphQLSchema
 from opentelemetry.trace import TracerProvider
 from strawberry.extensions.tracing import OpenTelemetryExtension
 from strawberry.permission import PermissionExtension
@@ -25,6 +26,9 @@ from schema.types.scalars import SCALARS
 
 logger = logging.getLogger("portal.graphql")
 
+_QUOTED = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
+_VALUE_TAIL = re.compile(r"(\b(?:found:?|non[ -]\w+ value:)\s)[\s\S]*$")
+
 
 class PortalSchema(strawberry.Schema):
     document_cache: DocumentCache
@@ -36,7 +40,41 @@ class PortalSchema(strawberry.Schema):
         """Client mistakes (validation, limits, permissions) are logged briefly at INFO;
         unexpected exceptions were already logged in full by ``MaskInternalErrors``."""
         for error in errors:
-            logger.info("refused operation: %s", error.message)
+            logger.info("refused operation: %s", without_values(error.message, self.names))
+
+    @functools.cached_property
+    def names(self) -> frozenset[str]:
+        """Every name of the schema: its types, fields (also as ``Type.field``), arguments
+        and enum values."""
+        return schema_names(self._schema)
+
+
+def without_values(message: str, names: frozenset[str]) -> str:
+    """``message`` without the values the client sent: graphql-core quotes them (``found: {
+    token: "tok_…" }``, ``Value 'x' does not exist``), and a card token or a password in a
+    refused mutation must not reach the log. Names of the schema (types, fields, arguments,
+    enum values) and variables stay, so that the line still says what was wrong."""
+    message = _VALUE_TAIL.sub(r"\1[redacted]", message)
+
+    def quoted(match: re.Match[str]) -> str:
+        text = match.group()
+        inner = text.strip("'\"")
+        if inner.strip("[]!") in names or re.fullmatch(r"\$[_A-Za-z][_0-9A-Za-z]*", inner):
+            return text
+        return f"{text[0]}[redacted]{text[-1]}"
+
+    return _QUOTED.sub(quoted, message)
+
+
+def schema_names(schema: GraphQLSchema) -> frozenset[str]:
+    names: set[str] = set()
+    for name, named in schema.type_map.items():
+        names.add(name)
+        if isinstance(named, GraphQLEnumType):
+            names.update(named.values)
+        for field_name, field in getattr(named, "fields", {}).items():
+            names.update((field_name, f"{name}.{field_name}", *getattr(field, "args", {})))
+    return frozenset(names)
 
 
 def describe_scopes(schema: strawberry.Schema) -> None:

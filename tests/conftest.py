@@ -36,6 +36,7 @@ AUDIENCE = "billing-portal"
 POSTGRES_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 _PG_OK, _PG_REASON = postgres_available(POSTGRES_URL)
 BACKENDS = ["sqlite", "postgres"]
+pytest_plugins = ["tests.support.log_audit"]  # no secret in any log of the session (docs/operations.md#logs)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

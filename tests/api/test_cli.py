@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,24 +18,24 @@ from api.settings import Settings
 from models.config import tortoise_config
 from schema.ids import global_id, parse_account_id
 from tests.support.documents import PRODUCTION_ENV
+from tests.support.server import audited, clean_environ
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")},
-        "PORTAL_DATABASE_URL": f"sqlite://{tmp_path}/cli.sqlite3",
-        "PORTAL_SIGNING_KEY_FILE": str(tmp_path / "key.json"),
-        "PORTAL_ISSUER": "https://portal.test",
-    }
+    return clean_environ(
+        PORTAL_DATABASE_URL=f"sqlite://{tmp_path}/cli.sqlite3",
+        PORTAL_SIGNING_KEY_FILE=str(tmp_path / "key.json"),
+        PORTAL_ISSUER="https://portal.test",
+    )
 
 
 def portal(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
+    result = audited(subprocess.run(
         [sys.executable, "-m", "api.cli", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
-    )
+    ))
     if ok:
         assert result.returncode == 0, result.stderr
     return result
@@ -94,10 +93,10 @@ def test_demo_is_idempotent(env):
 
 
 def portal_with_input(env: dict[str, str], stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return audited(subprocess.run(
         [sys.executable, "-m", "api.cli", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=60,
         input=stdin,
-    )
+    ))
 
 
 def test_users_create_takes_the_password_from_the_option_and_never_prints_it(env):
@@ -163,3 +162,25 @@ def test_clients_create_public_refuses_the_admin_scope_and_an_account(env):
     admin = portal(env, "clients", "create", "--public", "--name", "App", "--redirect-uri", "https://a.example/cb",
                    "--scope", "admin", ok=False)
     assert admin.returncode == 1 and "admin" in admin.stderr
+
+
+def test_settings_shows_each_value_in_effect_and_where_it_came_from_never_a_secret(env, tmp_path):
+    secret = "a-session-secret-of-more-than-32-characters"
+    env_file = tmp_path / "portal.env"
+    env_file.write_text(f"PORTAL_TOKEN_TTL_SECONDS=600\nPORTAL_SESSION_SECRET={secret}\nPORTAL_AUDIENCE=file\n")
+    env = {**env, "PORTAL_ENV_FILE": str(env_file), "PORTAL_AUDIENCE": "environment",
+           "PORTAL_SMTP_URL": "smtp+starttls://mailer:smtp-password@mail.test:587"}
+    printed = portal(env, "settings").stdout
+    shown = {row["variable"]: row for row in map(json.loads, printed.splitlines())}
+    assert set(shown) == set(Settings.variables().values())
+    assert shown["PORTAL_TOKEN_TTL_SECONDS"] == {
+        "variable": "PORTAL_TOKEN_TTL_SECONDS", "value": 600, "from": f"file {env_file}"}
+    assert (shown["PORTAL_AUDIENCE"]["value"], shown["PORTAL_AUDIENCE"]["from"]) == ("environment", "environment")
+    assert (shown["PORTAL_PORT"]["value"], shown["PORTAL_PORT"]["from"]) == (8000, "default")
+    assert shown["PORTAL_SESSION_SECRET"]["value"] == "[hidden]"
+    assert shown["PORTAL_SMTP_URL"]["value"] == "smtp+starttls://mailer:[hidden]@mail.test:587"
+    assert secret not in printed and "smtp-password" not in printed
+
+    refused = portal({**env, "PORTAL_PORT": "70000"}, "settings", ok=False)
+    assert refused.returncode == 2
+    assert "PORTAL_PORT: must be between 1 and 65535, not 70000" in refused.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import date
@@ -18,14 +17,16 @@ from models.config import tortoise_config
 from models.invoices import Invoice
 from schema.ids import global_id
 from tests.support.invoicing import activate, book, line
+from tests.support.server import audited, clean_environ
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _portal(database_url: str, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}, "PORTAL_DATABASE_URL": database_url,
-           **settings}
-    return subprocess.run([sys.executable, "-m", "api.cli", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
+    env = clean_environ(PORTAL_DATABASE_URL=database_url, **settings)
+    return audited(
+        subprocess.run([sys.executable, "-m", "api.cli", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
+    )
 
 
 async def _one_subscription_due_on_march_first(tmp_path: Path, **order: Any) -> str:

@@ -4,7 +4,6 @@ test's database (SQLite and PostgreSQL); the clients are then used over HTTP."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -20,17 +19,18 @@ from models.accounts import Account
 from models.oauth import IssuedToken, OAuthClient, RefreshToken
 from schema.ids import global_id
 from tests.conftest import ISSUER
+from tests.support.server import audited, clean_environ
 
 REPO = Path(__file__).resolve().parents[2]
 VIEWER = "{ viewer { clientId } }"
 
 
 async def portal(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}, "PORTAL_DATABASE_URL": database_url}
+    env = clean_environ(PORTAL_DATABASE_URL=database_url)
     command = [sys.executable, "-m", "api.cli", *args]
     # In a worker thread: the test's event loop keeps serving its own database connection.
     return await anyio.to_thread.run_sync(
-        lambda: subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
+        lambda: audited(subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=60))
     )
 
 

@@ -5,7 +5,6 @@ with their line numbers, and importing again replays instead of storing twice.""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import date
@@ -21,14 +20,15 @@ from models.config import tortoise_config
 from models.usage import UsageRecord
 from schema.ids import global_id
 from tests.support.invoicing import activate, book, line
+from tests.support.server import audited, clean_environ
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _portal(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}, "PORTAL_DATABASE_URL": database_url}
-    return subprocess.run([sys.executable, "-m", "api.cli", *args], env=env, cwd=REPO, capture_output=True, text=True,
-                          timeout=120)
+    env = clean_environ(PORTAL_DATABASE_URL=database_url)
+    return audited(subprocess.run([sys.executable, "-m", "api.cli", *args], env=env, cwd=REPO, capture_output=True,
+                                  text=True, timeout=120))
 
 
 async def _database_with_a_line(url: str) -> int:

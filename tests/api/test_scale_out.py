@@ -21,6 +21,7 @@ import pytest
 from billing.accounts import create_account
 from models.coverage import Coverage
 from models.invoices import BilledCharge, Invoice
+from tests.support import log_audit
 from tests.support.invoicing import activate, book, give_profile, line
 from tests.support.server import REPO, portal, portal_env, serving
 from tests.support.smtp import SmtpSink
@@ -39,6 +40,7 @@ async def _due_subscriptions(count: int) -> None:
 
 
 def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    log_audit.collect(log, "portal worker")
     with log.open("w") as out:
         return subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], env=env, cwd=REPO, stdout=out,
                                 stderr=subprocess.STDOUT)

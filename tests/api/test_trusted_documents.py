@@ -105,7 +105,7 @@ def test_the_documents_directory_setting_must_be_a_directory(tmp_path: Path) -> 
 
 def test_portal_documents_lists_each_document_with_its_id(tmp_path: Path) -> None:
     (tmp_path / "mine.graphql").write_text("query Mine { viewer { subject } }\n")
-    env = {"PATH": "/usr/bin:/bin", "PORTAL_TRUSTED_DOCUMENTS_DIR": str(tmp_path),
+    env = {"PATH": "/usr/bin:/bin", "PORTAL_ENV_FILE": "/dev/null", "PORTAL_TRUSTED_DOCUMENTS_DIR": str(tmp_path),
            "PORTAL_DATABASE_URL": f"sqlite://{tmp_path}/db.sqlite3"}
     out = subprocess.run([sys.executable, "-m", "api.cli", "documents"], capture_output=True, text=True, env=env,
                          cwd=REPO, check=True).stdout

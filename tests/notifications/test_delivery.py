@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from datetime import date
@@ -17,20 +16,20 @@ from models.invoices import Invoice
 from models.outbox import OutboxMessage, OutboxStatus
 from notifications.outbox import enqueue
 from tests.notifications.conftest import enqueue_invoices, invoice_data, message_ids
+from tests.support.server import audited, clean_environ
 from tests.support.smtp import Faults, FaultySmtpSink
 
 
 def run_cli(*args: str, database_url: str, smtp_url: str | None, tmp_path) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "PORTAL_DATABASE_URL": database_url,
-        "PORTAL_MAIL_FROM": "Billing Portal <billing@portal.test>",
-        "PORTAL_MAIL_DIR": str(tmp_path / "mail"),
-        "PORTAL_SMTP_URL": smtp_url or "",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    env = clean_environ(
+        PORTAL_DATABASE_URL=database_url,
+        PORTAL_MAIL_FROM="Billing Portal <billing@portal.test>",
+        PORTAL_MAIL_DIR=str(tmp_path / "mail"),
+        PORTAL_SMTP_URL=smtp_url or "",
     )
+    return audited(subprocess.run(
+        [sys.executable, "-m", "api.cli", *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    ))
 
 
 async def test_a_message_has_stable_message_id_date_from_and_text_and_html(db, smtp_sink, make_worker):

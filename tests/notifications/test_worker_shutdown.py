@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import os
 import signal
 import subprocess
 import sys
@@ -14,6 +13,8 @@ from collections import Counter
 from models.outbox import OutboxMessage, OutboxStatus
 from notifications import claims
 from tests.notifications.conftest import enqueue_invoices, message_ids
+from tests.support import log_audit
+from tests.support.server import clean_environ
 from tests.support.smtp import Faults, FaultySmtpSink
 
 
@@ -21,8 +22,7 @@ async def test_sigterm_mid_batch_sends_nothing_twice_and_releases_the_rest(db, d
     sink = FaultySmtpSink(Faults(mail_delay=0.05))  # slow enough to stop the worker mid-batch
     sink.start()
     rows = await enqueue_invoices(60)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")},
+    env = clean_environ(**{
         "PORTAL_DATABASE_URL": database_url,
         "PORTAL_SMTP_URL": sink.url,
         "PORTAL_MAIL_FROM": "Billing Portal <billing@portal.test>",
@@ -30,7 +30,7 @@ async def test_sigterm_mid_batch_sends_nothing_twice_and_releases_the_rest(db, d
         "PORTAL_OUTBOX_CONCURRENCY": "2",
         # Longer than the test's clock is ahead: a message still leased is not due for the rescuer.
         "PORTAL_OUTBOX_LEASE_SECONDS": "3600",
-    }
+    })
     process = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], env=env, stderr=subprocess.PIPE)
     try:
         async with asyncio.timeout(60):
@@ -42,6 +42,7 @@ async def test_sigterm_mid_batch_sends_nothing_twice_and_releases_the_rest(db, d
             while process.poll() is None:
                 await asyncio.sleep(0.05)
         stderr = process.stderr.read().decode() if process.stderr else ""
+        log_audit.collect_output(stderr, "portal worker")
         delivered = len(sink.received)
         assert process.returncode == 0, stderr
         assert delivered < 40, "the worker must stop in the middle of its first batch"

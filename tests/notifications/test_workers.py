@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import os
 import signal
 import subprocess
 import sys
@@ -18,6 +17,8 @@ from notifications.retry import Decision
 from notifications.single_worker import WorkerAlreadyRunning, single_worker
 from tests.notifications.conftest import enqueue_invoices, message_ids
 from tests.notifications.test_delivery import run_cli
+from tests.support import log_audit
+from tests.support.server import clean_environ
 from tests.support.smtp import Faults, FaultySmtpSink
 
 
@@ -59,15 +60,14 @@ async def test_a_worker_killed_mid_batch_leaves_the_rest_to_another_after_the_le
     sink = FaultySmtpSink(Faults(mail_delay=0.05))  # slow enough to kill the worker mid-batch
     sink.start()
     rows = await enqueue_invoices(60)
-    env = {
-        **os.environ,
-        "PORTAL_DATABASE_URL": database_url,
-        "PORTAL_SMTP_URL": sink.url,
-        "PORTAL_MAIL_FROM": "Billing Portal <billing@portal.test>",
-        "PORTAL_OUTBOX_BATCH_SIZE": "40",
-        "PORTAL_OUTBOX_CONCURRENCY": "1",
-        "PORTAL_OUTBOX_LEASE_SECONDS": "30",
-    }
+    env = clean_environ(
+        PORTAL_DATABASE_URL=database_url,
+        PORTAL_SMTP_URL=sink.url,
+        PORTAL_MAIL_FROM="Billing Portal <billing@portal.test>",
+        PORTAL_OUTBOX_BATCH_SIZE="40",
+        PORTAL_OUTBOX_CONCURRENCY="1",
+        PORTAL_OUTBOX_LEASE_SECONDS="30",
+    )
     process = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], env=env, stderr=subprocess.PIPE)
     try:
         async with asyncio.timeout(30):
@@ -76,6 +76,7 @@ async def test_a_worker_killed_mid_batch_leaves_the_rest_to_another_after_the_le
                 await asyncio.sleep(0.005)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
+        log_audit.collect_output(process.stderr.read(), "portal worker")
         delivered_before = len(sink.received)
         assert delivered_before < 40, "the worker must die in the middle of its first batch"
         leased = await OutboxMessage.filter(status=OutboxStatus.PENDING, claimed_by__isnull=False).count()

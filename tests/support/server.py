@@ -1,5 +1,9 @@
 """A real ``portal serve`` process on a free loopback port, for the tests that need the
-service exactly as it is deployed (uvicorn, its headers, a client that is not httpx)."""
+service exactly as it is deployed (uvicorn, its headers, a client that is not httpx).
+
+What every ``portal`` process started here writes is part of the suite's log audit
+(``tests/support/log_audit.py``); a test that starts one itself hands its output to
+``audited(result)`` or its log file to ``log_audit.collect(path, source)``."""
 
 from __future__ import annotations
 
@@ -12,9 +16,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import AnyStr
 
 import httpx
 import pytest
+
+from tests.support import log_audit
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -31,22 +38,35 @@ class Served:
         return portal(self.env, *args)
 
 
-def portal_env(tmp_path: Path, **settings: str) -> dict[str, str]:
-    """This process's environment without any ``PORTAL_`` variable, plus a SQLite file,
-    a signing key and a mail directory under ``tmp_path``, plus ``settings``."""
+def clean_environ(**settings: str) -> dict[str, str]:
+    """This process's environment without any ``PORTAL_`` variable and without a ``.env``
+    file (``PORTAL_ENV_FILE`` is the null device), plus ``settings``: what a ``portal``
+    subprocess of a test starts with, whatever the developer's shell or checkout holds."""
     return {
         **{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")},
-        "PORTAL_DATABASE_URL": f"sqlite://{tmp_path}/serve.sqlite3",
-        "PORTAL_SIGNING_KEY_FILE": str(tmp_path / "key.json"),
-        "PORTAL_MAIL_DIR": str(tmp_path / "mail"),
+        "PORTAL_ENV_FILE": os.devnull,
         **settings,
     }
 
 
+def portal_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """This process's environment without any ``PORTAL_`` variable, plus a SQLite file,
+    a signing key and a mail directory under ``tmp_path``, plus ``settings`` (its secrets
+    registered with the log audit)."""
+    env = clean_environ(**{
+        "PORTAL_DATABASE_URL": f"sqlite://{tmp_path}/serve.sqlite3",
+        "PORTAL_SIGNING_KEY_FILE": str(tmp_path / "key.json"),
+        "PORTAL_MAIL_DIR": str(tmp_path / "mail"),
+        **settings,
+    })
+    log_audit.secrets_of_env(env)
+    return env
+
+
 def portal(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
+    result = audited(subprocess.run(
         [sys.executable, "-m", "api.cli", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=120
-    )
+    ))
     assert result.returncode == 0, f"portal {' '.join(args)} exited {result.returncode}:\n{result.stderr}"
     return result.stdout
 
@@ -79,12 +99,22 @@ def serving(tmp_path: Path, port: int | None = None, **settings: str) -> Iterato
 
 def spawn_serve(env: dict[str, str], port: int, log_path: Path, *options: str) -> subprocess.Popen[bytes]:
     """Start ``portal serve --host 127.0.0.1 --port <port> <options>`` with ``env``, its output
-    to ``log_path``; the caller stops it (``wait_serving`` waits until it answers)."""
+    to ``log_path`` (audited); the caller stops it (``wait_serving`` waits until it answers)."""
+    log_audit.collect(log_path, "portal serve")
     with log_path.open("w") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *options],
             env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
         )
+
+
+def audited(result: subprocess.CompletedProcess[AnyStr]) -> subprocess.CompletedProcess[AnyStr]:
+    """``result`` of a ``portal`` command run with ``capture_output``: its stderr (its log) goes
+    to the log audit, and the credentials it printed are registered as secrets."""
+    log_audit.collect_output(result.stderr, " ".join(map(str, result.args[3:5])) or "portal")
+    if isinstance(result.stdout, str):
+        log_audit.harvest(result.stdout)
+    return result
 
 
 def wait_serving(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:

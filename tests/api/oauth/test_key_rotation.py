@@ -32,6 +32,7 @@ from api.oauth.key_set import (
 from api.oauth.keys import generate_signing_key
 from api.services import Services
 from api.settings import Settings
+from tests.support.server import clean_environ
 
 VIEWER = "{ viewer { subject } }"
 
@@ -193,7 +194,7 @@ print(load_signing_key(settings).kid)
 @pytest.mark.parametrize("attempt", range(4))
 def test_two_processes_starting_at_once_end_with_one_key(tmp_path: Path, attempt: int) -> None:
     path = tmp_path / "var" / "signing-key.json"
-    env = {**os.environ, "PORTAL_SIGNING_KEY_FILE": str(path), "PORTAL_ENV": "development"}
+    env = clean_environ(PORTAL_SIGNING_KEY_FILE=str(path), PORTAL_ENV="development")
     start_at = str(time.time() + 1.5)  # both have imported everything by then and race for the file
     processes = [
         subprocess.Popen([sys.executable, "-c", _LOAD, start_at], env=env, cwd=Path(__file__).parents[3],

@@ -17,6 +17,7 @@ from billing.webhooks.retry import RetryPolicy
 from models.accounts import Account
 from models.events import InvoiceEventType
 from models.webhooks import DeliveryStatus, WebhookDelivery
+from tests.support import log_audit
 from tests.support.server import REPO, portal_env
 from tests.support.webhook_receiver import Receiver
 from tests.support.webhooks import deliverer, endpoint, issued_invoice, record
@@ -35,6 +36,7 @@ async def test_portal_worker_once_drains_the_webhooks(
             stderr=asyncio.subprocess.PIPE,
         )
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+        log_audit.collect_output(stderr, "portal worker --once")
         assert process.returncode == 0, stderr.decode()
 
     (request,) = receiver.requests

@@ -66,6 +66,7 @@ async def test_memberships_are_read_in_one_query(db, caplog):
         await add_member(owned.id, "many", Role.VIEWER)
     caller = Caller("many", frozenset({"billing:read"}), "portal-console", must_choose_account=True)
     with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+        caplog.clear()  # only this call's statements
         rows = await memberships(caller)
     assert [(row.account.name, row.role) for row in rows] == [
         ("Alpha K.K.", Role.VIEWER), ("Mid K.K.", Role.VIEWER), ("Zeta K.K.", Role.VIEWER),

@@ -89,6 +89,10 @@ def served(
             "PORTAL_SIGNING_KEY_FILE": f"{tmp}/key.json",
             "PORTAL_MAIL_DIR": f"{tmp}/mail",
             "PORTAL_LOG_LEVEL": "WARNING",
+            # The served address for every command: `portal token` mints with the issuer the
+            # server derives from it (without PORTAL_ISSUER the issuer follows the port).
+            "PORTAL_HOST": "127.0.0.1",
+            "PORTAL_PORT": str(port),
             # One bench client sends thousands of requests a second: limits would measure 429s.
             "PORTAL_RATE_LIMIT_CLIENT_PER_MINUTE": "0",
             "PORTAL_RATE_LIMIT_SUBJECT_PER_MINUTE": "0",
